@@ -1,0 +1,44 @@
+#ifndef CTRACE_EMBED_EMBED_H
+#define CTRACE_EMBED_EMBED_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What `ctrace run` asks of the embedded interpreter. cmd/ fills it in;
+ * embed/ starts Python, traces the target and writes the trace. */
+
+enum ct_target_kind {
+  CT_TARGET_SCRIPT,  /* a file (or a folder with __main__.py) */
+  CT_TARGET_MODULE,  /* -m module */
+  CT_TARGET_COMMAND, /* -c code */
+};
+
+/* Reports one line to the user (cmd/ prefixes "ctrace: "). */
+typedef void (*ct_report_fn)(const char *fmt, va_list ap);
+
+typedef struct ct_run_config {
+  int target_kind;        /* enum ct_target_kind */
+  const char *target;     /* script path, module name or code */
+  int argc;               /* the program's arguments after the target */
+  char **argv;
+  const char *output;     /* absolute path of the trace file */
+  const char *ctrace_exe; /* absolute path of the ctrace binary */
+  uint64_t tracer_entries;
+  bool quiet;
+  bool report_timing;     /* print a line of timing figures (bench/) */
+  ct_report_fn error;     /* a failure */
+  ct_report_fn note;      /* information ("saved ...") */
+} ct_run_config;
+
+/* Runs the target traced, exactly as python3 would run it, and writes the
+ * trace. Returns the exit status to use: the program's own, or 1 when
+ * ctrace itself failed (after reporting it). May not return at all when the
+ * program exits through sys.exit, as python3 does; the trace is written
+ * before that. */
+int ct_embed_run(const ct_run_config *c);
+
+/* The Python version ctrace was built against, e.g. "3.11.2". */
+const char *ct_embed_python_version(void);
+
+#endif

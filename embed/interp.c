@@ -1,0 +1,154 @@
+/* Interpreter start-up: configure CPython exactly as python3 would run the
+ * target, install the tracer, run, and make sure the trace is written. */
+#include "embed/embed.h"
+#include "embed/tracer.h"
+
+#include "core/asset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Generated from embed/python/ by cmake/embed_tool.c. */
+extern const ct_asset ct_py_sources[];
+extern const size_t ct_py_sources_count;
+
+const char *ct_embed_python_version(void) { return PY_VERSION; }
+
+static void report(ct_report_fn fn, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fn(fmt, ap);
+  va_end(ap);
+}
+
+/* The status of a failed PyStatus, reported. */
+static int status_exit(const ct_run_config *c, PyStatus st) {
+  if (PyStatus_IsExit(st)) return st.exitcode;
+  report(c->error, "cannot start Python: %s%s%s", st.func ? st.func : "",
+         st.func ? ": " : "", st.err_msg ? st.err_msg : "unknown error");
+  return 1;
+}
+
+static int set_str(PyConfig *cfg, wchar_t **field, const char *value, PyStatus *st) {
+  *st = PyConfig_SetBytesString(cfg, field, value);
+  return PyStatus_Exception(*st) ? -1 : 0;
+}
+
+/* Runs an embedded helper module (embed/python/NAME.py) and returns it. */
+static PyObject *load_helper(const char *name) {
+  char file[128];
+  snprintf(file, sizeof file, "%s.py", name);
+  const ct_asset *a = ct_asset_find(ct_py_sources, ct_py_sources_count, file);
+  if (!a) {
+    PyErr_Format(PyExc_ImportError, "ctrace helper %s is missing", file);
+    return NULL;
+  }
+  char path[160];
+  snprintf(path, sizeof path, "<ctrace>/%s", file);
+  PyObject *code = Py_CompileString((const char *)a->data, path, Py_file_input);
+  if (!code) return NULL;
+  PyObject *mod = PyImport_ExecCodeModuleObject(PyUnicode_FromString(name), code, NULL, NULL);
+  Py_DECREF(code);
+  return mod;
+}
+
+static void after_exit(void) {
+  /* sys.exit() ends the process from inside Py_RunMain; the trace was
+   * written by the atexit hook. A failed write turns the status into 1. */
+  if (ct_tracer_failed()) _exit(1);
+}
+
+int ct_embed_run(const ct_run_config *c) {
+  PyStatus st;
+  PyConfig cfg;
+  int rc = 1;
+
+  if (PyImport_AppendInittab("_ctrace", ct_module_init) < 0) {
+    report(c->error, "cannot register the _ctrace module");
+    return 1;
+  }
+  PyConfig_InitPythonConfig(&cfg);
+  /* Our argv is final: Python must not look for its own options in it. */
+  cfg.parse_argv = 0;
+  if (set_str(&cfg, &cfg.executable, CTRACE_PYTHON_EXECUTABLE, &st) < 0 ||
+      set_str(&cfg, &cfg.program_name, CTRACE_PYTHON_EXECUTABLE, &st) < 0)
+    goto config_error;
+
+  /* argv[0] as python3 sets it: the script, "-m" (runpy replaces it with
+   * the module's path) or "-c"; it also decides sys.path[0]. */
+  char **argv = calloc((size_t)c->argc + 2, sizeof *argv);
+  if (!argv) goto config_error;
+  switch (c->target_kind) {
+  case CT_TARGET_SCRIPT:
+    argv[0] = (char *)c->target;
+    if (set_str(&cfg, &cfg.run_filename, c->target, &st) < 0) goto argv_error;
+    break;
+  case CT_TARGET_MODULE:
+    argv[0] = "-m";
+    if (set_str(&cfg, &cfg.run_module, c->target, &st) < 0) goto argv_error;
+    break;
+  default: {
+    argv[0] = "-c";
+    size_t n = strlen(c->target);
+    char *code = malloc(n + 2);
+    if (!code) goto argv_error;
+    memcpy(code, c->target, n);
+    memcpy(code + n, "\n", 2);
+    int bad = set_str(&cfg, &cfg.run_command, code, &st);
+    free(code);
+    if (bad) goto argv_error;
+  }
+  }
+  for (int i = 0; i < c->argc; i++) argv[i + 1] = c->argv[i];
+  st = PyConfig_SetBytesArgv(&cfg, c->argc + 1, argv);
+  free(argv);
+  if (PyStatus_Exception(st)) goto config_error;
+
+  st = Py_InitializeFromConfig(&cfg);
+  PyConfig_Clear(&cfg);
+  if (PyStatus_Exception(st)) return status_exit(c, st);
+
+  PyObject *boot = load_helper("_ctrace_boot");
+  if (!boot) goto py_error;
+
+  if (c->target_kind == CT_TARGET_SCRIPT) {
+    PyObject *err = PyObject_CallMethod(boot, "check_syntax", "s", c->target);
+    if (!err) goto py_error;
+    if (err != Py_None) {
+      report(c->error, "syntax error in '%s': %s", c->target, PyUnicode_AsUTF8(err));
+      Py_DECREF(err);
+      Py_DECREF(boot);
+      Py_FinalizeEx();
+      return 1;
+    }
+    Py_DECREF(err);
+  }
+
+  if (ct_tracer_init(c) < 0) goto py_error;
+  PyObject *r = PyObject_CallMethod(boot, "install", NULL);
+  Py_DECREF(boot);
+  if (!r) goto py_error;
+  Py_DECREF(r);
+  atexit(after_exit);
+  if (ct_tracer_start_main() < 0) goto py_error;
+
+  rc = Py_RunMain();
+  /* The atexit hook normally wrote the trace already. */
+  ct_tracer_dump(false);
+  if (ct_tracer_failed() && rc == 0) rc = 1;
+  return rc;
+
+argv_error:
+  free(argv);
+config_error:
+  PyConfig_Clear(&cfg);
+  return status_exit(c, st);
+
+py_error:
+  report(c->error, "cannot set up tracing in the embedded interpreter:");
+  PyErr_Print();
+  Py_FinalizeEx();
+  return 1;
+}
