@@ -3,6 +3,7 @@
 #include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "cmd/msg.h"
+#include "core/dump.h"
 #include "embed/embed.h"
 
 #include <errno.h>
@@ -89,11 +90,6 @@ static void run_help(void) {
   ct_args_help(run_opts, NOPTS);
 }
 
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* Makes PATH absolute against the current folder (without resolving links),
  * so the trace lands where ctrace started even if the program chdirs. */
 static char *absolute(const char *path) {
@@ -108,8 +104,8 @@ static char *absolute(const char *path) {
 
 /* Checks before anything runs that the trace can be written there. */
 static int check_output(const char *path) {
-  if (!ends_with(path, ".json") && !ends_with(path, ".json.gz")) {
-    ct_errorf("cannot write '%s': the output must end in .json or .json.gz", path);
+  if (!ct_dump_can_write(path)) {
+    ct_errorf("cannot write '%s': the output must end in .json, .json.gz or .html", path);
     return 1;
   }
   struct stat st;

@@ -12,8 +12,44 @@
 
 static const char HEADER[] = "{\"traceEvents\":[\n";
 
+static struct {
+  const char *ext;
+  const ct_container *c;
+} containers[4];
+static int ncontainers;
+
+void ct_dump_register_container(const char *ext, const ct_container *c) {
+  for (int i = 0; i < ncontainers; i++) {
+    if (strcmp(containers[i].ext, ext) == 0) {
+      containers[i].c = c;
+      return;
+    }
+  }
+  if (ncontainers < 4) {
+    containers[ncontainers].ext = ext;
+    containers[ncontainers++].c = c;
+  }
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static const ct_container *container_for(const char *path) {
+  for (int i = 0; i < ncontainers; i++)
+    if (ends_with(path, containers[i].ext)) return containers[i].c;
+  return NULL;
+}
+
+bool ct_dump_can_write(const char *path) {
+  return ends_with(path, ".json") || ends_with(path, ".json.gz") || container_for(path);
+}
+
 int ct_dump_open_sink(ct_dump *d, ct_jw_sink sink, void *ctx) {
   d->file = NULL;
+  d->container = NULL;
+  d->container_ctx = NULL;
   d->events = 0;
   d->first = true;
   int rc = ct_jw_init(&d->jw, DUMP_BUFFER, sink, ctx);
@@ -23,6 +59,22 @@ int ct_dump_open_sink(ct_dump *d, ct_jw_sink sink, void *ctx) {
 }
 
 int ct_dump_open(ct_dump *d, const char *path) {
+  const ct_container *c = container_for(path);
+  if (c) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return -EISDIR;
+    void *ctx;
+    int rc = c->open(&ctx, path);
+    if (rc) return rc;
+    rc = ct_dump_open_sink(d, c->write, ctx);
+    if (rc) {
+      c->abort(ctx);
+      return rc;
+    }
+    d->container = c;
+    d->container_ctx = ctx;
+    return 0;
+  }
   ct_outfile *f;
   int rc = ct_outfile_open(&f, path, ct_path_is_gzip(path) ? CT_OUT_GZIP : 0);
   if (rc) return rc;
@@ -230,6 +282,12 @@ bool ct_dump_file_source(ct_dump *d, const char *path, size_t max, bool comma) {
 int ct_dump_commit(ct_dump *d) {
   ct_jw_raw(&d->jw, "}\n", 2);
   int rc = ct_jw_finish(&d->jw);
+  if (d->container) {
+    if (rc) d->container->abort(d->container_ctx);
+    else rc = d->container->commit(d->container_ctx);
+    d->container = NULL;
+    return rc;
+  }
   if (!d->file) return rc;
   if (rc) {
     ct_outfile_abort(d->file);
@@ -242,6 +300,8 @@ int ct_dump_commit(ct_dump *d) {
 
 void ct_dump_abort(ct_dump *d) {
   ct_jw_destroy(&d->jw);
+  if (d->container) d->container->abort(d->container_ctx);
+  d->container = NULL;
   if (d->file) ct_outfile_abort(d->file);
   d->file = NULL;
 }

@@ -23,9 +23,34 @@
  *
  * Everything goes through one streaming writer (d->jw); the caller may use
  * it directly between ct_dump_end_events and ct_dump_commit. */
+/* A kind of output file other than plain JSON or gzip, chosen by the
+ * path's extension (the standalone ".html" viewer). core/ knows nothing of
+ * it: the code that can write it registers it at start-up. */
+typedef struct ct_container {
+  /* Creates the output under a temporary name and writes what comes before
+   * the trace's JSON; returns 0 and sets *CTX, or a negative error. */
+  int (*open)(void **ctx, const char *path);
+  /* Receives the trace's JSON (a ct_jw_sink). */
+  int (*write)(void *ctx, const char *data, size_t len);
+  /* Writes what comes after, renames into place, frees CTX; 0 or error. */
+  int (*commit)(void *ctx);
+  /* Removes the temporary file and frees CTX. */
+  void (*abort)(void *ctx);
+} ct_container;
+
+/* Registers C (static, never freed) for paths ending in EXT (e.g. ".html").
+ * At most 4 containers. */
+void ct_dump_register_container(const char *ext, const ct_container *c);
+
+/* Whether ct_dump_open can write PATH: .json, .json.gz, or a registered
+ * container's extension. */
+bool ct_dump_can_write(const char *path);
+
 typedef struct ct_dump {
   ct_jw jw;
   ct_outfile *file; /* NULL when writing to a caller's sink */
+  const ct_container *container; /* non-NULL when writing a container */
+  void *container_ctx;
   uint64_t events;  /* events written so far */
   bool first;
 } ct_dump;
@@ -40,8 +65,8 @@ typedef struct ct_dump_track {
  * >= 1), or NULL for none. The text is owned by the callee. */
 typedef const char *(*ct_dump_args_fn)(void *ctx, uint32_t arg, size_t *len);
 
-/* Opens PATH (gzip when it ends in ".gz") under a temporary name and writes
- * the header. Returns 0 or a negative error; on error nothing is left. */
+/* Opens PATH (gzip when it ends in ".gz", a registered container by its
+ * extension) under a temporary name and writes the header. Returns 0 or a negative error; on error nothing is left. */
 int ct_dump_open(ct_dump *d, const char *path);
 
 /* Same, writing to SINK instead of a file (ct_dump_commit then only flushes). */

@@ -29,6 +29,11 @@ typedef struct ct_run_config {
   bool report_timing;     /* print a line of timing figures (bench/) */
   ct_report_fn error;     /* a failure */
   ct_report_fn note;      /* information ("saved ...") */
+  /* Called once the trace is written (or failed: OK false), on every way
+   * out of the program, including sys.exit, which never returns to the
+   * caller of ct_embed_run. May be NULL. */
+  void (*after)(const struct ct_run_config *c, bool ok);
+  void *after_ctx;
 } ct_run_config;
 
 /* Runs the target traced, exactly as python3 would run it, and writes the

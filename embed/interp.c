@@ -54,9 +54,19 @@ static PyObject *load_helper(const char *name) {
   return mod;
 }
 
+static const ct_run_config *run_config;
+static bool after_done;
+
+static void call_after(void) {
+  if (after_done || !run_config->after) return;
+  after_done = true;
+  run_config->after(run_config, !ct_tracer_failed());
+}
+
 static void after_exit(void) {
   /* sys.exit() ends the process from inside Py_RunMain; the trace was
    * written by the atexit hook. A failed write turns the status into 1. */
+  call_after();
   if (ct_tracer_failed()) _exit(1);
 }
 
@@ -131,12 +141,14 @@ int ct_embed_run(const ct_run_config *c) {
   Py_DECREF(boot);
   if (!r) goto py_error;
   Py_DECREF(r);
+  run_config = c;
   atexit(after_exit);
   if (ct_tracer_start_main() < 0) goto py_error;
 
   rc = Py_RunMain();
   /* The atexit hook normally wrote the trace already. */
   ct_tracer_dump(false);
+  call_after();
   if (ct_tracer_failed() && rc == 0) rc = 1;
   return rc;
 
