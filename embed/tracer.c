@@ -9,6 +9,13 @@
 #include "core/ring.h"
 #include "core/strtab.h"
 
+/* The hot path reads the code object of a frame and its extra slot directly
+ * (3.11's internal layout) instead of through PyFrame_GetCode and
+ * _PyCode_GetExtra, which cost a call and a reference count each. */
+#define Py_BUILD_CORE 1
+#include "internal/pycore_frame.h"
+#undef Py_BUILD_CORE
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -161,12 +168,25 @@ static uint32_t resolve_code(PyCodeObject *co) {
   return id;
 }
 
+/* The layout of co_extra in 3.11 (Objects/codeobject.c keeps the struct
+ * private); only ever read here, and written through _PyCode_SetExtra. */
+typedef struct {
+  Py_ssize_t ce_size;
+  void *ce_extras[1];
+} code_extra;
+
 static inline uint32_t code_name(PyCodeObject *co, bool *slow) {
-  void *extra = NULL;
-  _PyCode_GetExtra((PyObject *)co, T.extra_index, &extra);
-  if (extra) return (uint32_t)((uintptr_t)extra - 1);
+  code_extra *x = co->co_extra;
+  if (x && x->ce_size > T.extra_index) {
+    void *extra = x->ce_extras[T.extra_index];
+    if (extra) return (uint32_t)((uintptr_t)extra - 1);
+  }
   *slow = true;
   return resolve_code(co);
+}
+
+static inline PyCodeObject *frame_code(PyFrameObject *frame) {
+  return frame->f_frame->f_code;
 }
 
 static inline uint32_t cslot_hash(const void *ml, const void *owner) {
@@ -311,9 +331,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
   bool slow = false;
   switch (what) {
   case PyTrace_CALL: {
-    PyCodeObject *co = PyFrame_GetCode(frame);
-    uint32_t name = code_name(co, &slow);
-    Py_DECREF(co);
+    uint32_t name = code_name(frame_code(frame), &slow);
     /* Do not charge the one-off name lookup to the call. */
     push(t, slow ? ct_clock_ticks() : now, name, 0);
     break;
