@@ -104,13 +104,13 @@ static char *absolute(const char *path) {
 
 /* Checks before anything runs that the trace can be written there. */
 static int check_output(const char *path) {
-  if (!ct_dump_can_write(path)) {
-    ct_errorf("cannot write '%s': the output must end in .json, .json.gz or .html", path);
-    return 1;
-  }
   struct stat st;
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     ct_errorf("cannot write '%s': %s", path, strerror(EISDIR));
+    return 1;
+  }
+  if (!ct_dump_can_write(path)) {
+    ct_errorf("cannot write '%s': the output must end in .json, .json.gz or .html", path);
     return 1;
   }
   char *dir = strdup(path);

@@ -40,6 +40,7 @@ typedef struct {
   uint32_t lost; /* pushes that found no room; their pops are ignored */
   frame_entry *stack;
   int64_t tid;
+  bool armed;       /* false on the main thread until the program starts */
   PyObject *thread; /* the threading.Thread, or NULL */
   char *name;       /* last known thread name */
 } ThreadObject;
@@ -323,10 +324,35 @@ static inline void pop(ThreadObject *t, uint64_t now, uint32_t is_c) {
   }
 }
 
+/* Whether CO is where the program itself starts: python3's runner calls a
+ * little Python of its own first (the __main__ loader, runpy's import),
+ * which is not the program's. */
+static bool is_program_start(PyCodeObject *co) {
+  const char *name = PyUnicode_AsUTF8(co->co_name);
+  const char *file = PyUnicode_AsUTF8(co->co_filename);
+  if (!name || !file) {
+    PyErr_Clear();
+    return false;
+  }
+  switch (T.cfg->target_kind) {
+  case CT_TARGET_MODULE: return strcmp(name, "_run_module_as_main") == 0;
+  case CT_TARGET_COMMAND: return strcmp(name, "<module>") == 0 && strcmp(file, "<string>") == 0;
+  default:
+    /* A script, or a folder whose __main__ runpy runs. */
+    return (strcmp(name, "<module>") == 0 && strncmp(file, "<frozen ", 8) != 0) ||
+           strcmp(name, "_run_module_as_main") == 0;
+  }
+}
+
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   if (!T.enabled) return 0;
   uint64_t now = ct_clock_ticks();
   ThreadObject *t = (ThreadObject *)obj;
+  if (__builtin_expect(!t->armed, 0)) {
+    if (what != PyTrace_CALL || !is_program_start(frame_code(frame))) return 0;
+    t->armed = true;
+    T.start_tick = now;
+  }
   T.profile_events++;
   bool slow = false;
   switch (what) {
@@ -390,6 +416,7 @@ static ThreadObject *new_thread_state(void) {
   ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
   if (!t) return NULL;
   t->track = T.nthreads;
+  t->armed = true;
   t->depth = t->cap = t->lost = 0;
   t->stack = NULL;
   t->tid = current_tid();
@@ -408,6 +435,7 @@ int ct_tracer_start_main(void) {
   ThreadObject *t = new_thread_state();
   if (!t) return -1;
   T.main = t;
+  t->armed = false;
   if (!t->name) t->name = strdup("MainThread");
   T.start_tick = ct_clock_ticks();
   T.enabled = true;
