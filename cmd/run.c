@@ -203,10 +203,9 @@ int ct_cmd_run(int argc, char **argv) {
   st.cfg.ctrace_exe = exe;
   st.cfg.error = ct_verrorf;
   st.cfg.note = ct_verrorf;
-  rc = ct_embed_run(&st.cfg);
-  free(out);
-  free(exe);
-  return rc;
+  /* OUT and EXE stay allocated: the program may end through exit(), after
+   * which ctrace still reads them. */
+  return ct_embed_run(&st.cfg);
 }
 
 void ct_print_version(void) {

@@ -37,7 +37,8 @@ typedef struct ct_run_config {
 } ct_run_config;
 
 /* Runs the target traced, exactly as python3 would run it, and writes the
- * trace. Returns the exit status to use: the program's own, or 1 when
+ * trace. C is copied; the strings it points to must stay valid until the
+ * process ends. Returns the exit status to use: the program's own, or 1 when
  * ctrace itself failed (after reporting it). May not return at all when the
  * program exits through sys.exit, as python3 does; the trace is written
  * before that. */

@@ -70,7 +70,12 @@ static void after_exit(void) {
   if (ct_tracer_failed()) _exit(1);
 }
 
-int ct_embed_run(const ct_run_config *c) {
+int ct_embed_run(const ct_run_config *caller_config) {
+  /* The configuration must outlive this call: sys.exit() leaves through
+   * exit(), and the atexit handlers read it after main() has returned. */
+  static ct_run_config config;
+  config = *caller_config;
+  const ct_run_config *c = &config;
   PyStatus st;
   PyConfig cfg;
   int rc = 1;

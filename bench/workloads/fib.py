@@ -1,7 +1,5 @@
 """Recursive fib: ~1.66 million Python calls, nothing else."""
-import os
-import sys
-import time
+import _bench
 
 
 def fib(n):
@@ -13,15 +11,4 @@ def main():
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    if os.environ.get("CTRACE_BENCH_CPROFILE"):
-        import cProfile
-        prof = cProfile.Profile()
-        prof.enable()
-        main()
-        prof.disable()
-    else:
-        main()
-    elapsed = time.perf_counter() - t0
-    if os.environ.get("CTRACE_BENCH_REPORT"):
-        print("bench-elapsed %.9f" % elapsed, file=sys.stderr)
+    _bench.run(main)
