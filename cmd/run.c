@@ -191,6 +191,21 @@ int ct_cmd_run(int argc, char **argv) {
   }
   st.cfg.argc = argc - pos;
   st.cfg.argv = argv + pos;
+  /* The option words (without -m/-c and their value, which name the
+   * target) for child processes to replay. */
+  int end = st.cfg.target_kind == CT_TARGET_SCRIPT ? pos - 1 : pos;
+  if (st.cfg.target_kind != CT_TARGET_SCRIPT) {
+    /* -m/-c came last; drop it and its value (or a glued "-mname"). */
+    end = pos - 1;
+    if (end >= 1 && (strcmp(argv[end - 1], "-m") == 0 || strcmp(argv[end - 1], "-c") == 0 ||
+                     strcmp(argv[end - 1], "--module") == 0 ||
+                     strcmp(argv[end - 1], "--command") == 0))
+      end--;
+  } else if (end >= 1 && strcmp(argv[end - 1], "--") == 0) {
+    end--;
+  }
+  st.cfg.opt_argc = end - 1;
+  st.cfg.opt_argv = argv + 1;
 
   char *out = absolute(st.output);
   char *exe = self_exe();

@@ -52,6 +52,7 @@ void ct_clock_map_make(ct_clock_map *m, uint64_t origin_ns) {
     m->tick0 = origin_ns;
     m->ns0 = 0;
     m->ns_per_tick = 1.0;
+    m->mult = 0;
     return;
   }
   uint64_t tick, ns;
@@ -59,6 +60,7 @@ void ct_clock_map_make(ct_clock_map *m, uint64_t origin_ns) {
   /* A short run gives a poor slope; spin until the pairs are 2 ms apart. */
   while (ns - start_ns < 2000000) read_pair(&tick, &ns);
   m->ns_per_tick = (double)(ns - start_ns) / (double)(tick - start_tick);
+  m->mult = (uint64_t)(m->ns_per_tick * 4294967296.0 + 0.5);
   m->tick0 = start_tick;
   m->ns0 = (int64_t)(start_ns - origin_ns);
 }

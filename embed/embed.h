@@ -24,6 +24,8 @@ typedef struct ct_run_config {
   char **argv;
   const char *output;     /* absolute path of the trace file */
   const char *ctrace_exe; /* absolute path of the ctrace binary */
+  int opt_argc;           /* the option words of `ctrace run` as given, */
+  char **opt_argv;        /* before the target: children replay them */
   uint64_t tracer_entries;
   bool quiet;
   bool report_timing;     /* print a line of timing figures (bench/) */
