@@ -17,6 +17,8 @@
 enum {
   OPT_COMMAND,
   OPT_HELP,
+  OPT_IGNORE_MULTIPROCESS,
+  OPT_LOG_ASYNC,
   OPT_MODULE,
   OPT_OUTPUT,
   OPT_QUIET,
@@ -29,6 +31,8 @@ enum {
 static const ct_optdef run_opts[] = {
     {"command", 'c', CT_ARG_VALUE, OPT_COMMAND, "CODE", "run CODE as python3 -c does; the rest are its arguments"},
     {"help", 'h', CT_ARG_FLAG, OPT_HELP, NULL, "show this help and exit"},
+    {"ignore-multiprocess", 0, CT_ARG_FLAG, OPT_IGNORE_MULTIPROCESS, NULL, "do not trace child processes (subprocess, multiprocessing, os.fork)"},
+    {"log-async", 0, CT_ARG_FLAG, OPT_LOG_ASYNC, NULL, "show each asyncio task on a track of its own"},
     {"module", 'm', CT_ARG_VALUE, OPT_MODULE, "MODULE", "run MODULE as python3 -m does; the rest are its arguments"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz"},
     {"quiet", 'q', CT_ARG_FLAG, OPT_QUIET, NULL, "print nothing of ctrace's own"},
@@ -70,6 +74,8 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_VERSION: st->version = true; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
   case OPT_QUIET: st->cfg.quiet = true; return 0;
+  case OPT_IGNORE_MULTIPROCESS: st->cfg.ignore_multiprocess = true; return 0;
+  case OPT_LOG_ASYNC: st->cfg.log_async = true; return 0;
   case OPT_REPORT_TIMING: st->cfg.report_timing = true; return 0;
   case OPT_TRACER_ENTRIES:
     return parse_count(d->name, v[0], 1u << 30, &st->cfg.tracer_entries);
@@ -213,7 +219,8 @@ int ct_cmd_run(int argc, char **argv) {
     ct_errorf("cannot find the current folder: %s", strerror(errno));
     return 1;
   }
-  if ((rc = check_output(out))) return rc;
+  /* A traced child writes its part where the root collects it. */
+  if (!getenv("CTRACE_COLLECT_DIR") && (rc = check_output(out))) return rc;
   st.cfg.output = out;
   st.cfg.ctrace_exe = exe;
   st.cfg.error = ct_verrorf;

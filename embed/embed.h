@@ -29,6 +29,8 @@ typedef struct ct_run_config {
   uint64_t tracer_entries;
   bool quiet;
   bool report_timing;     /* print a line of timing figures (bench/) */
+  bool ignore_multiprocess; /* do not trace child processes */
+  bool log_async;         /* one track per asyncio task */
   ct_report_fn error;     /* a failure */
   ct_report_fn note;      /* information ("saved ...") */
   /* Called once the trace is written (or failed: OK false), on every way

@@ -2,6 +2,7 @@
  * target, install the tracer, run, and make sure the trace is written. */
 #include "embed/embed.h"
 #include "embed/tracer.h"
+#include "embed/children.h"
 
 #include "core/asset.h"
 
@@ -37,7 +38,7 @@ static int set_str(PyConfig *cfg, wchar_t **field, const char *value, PyStatus *
 }
 
 /* Runs an embedded helper module (embed/python/NAME.py) and returns it. */
-static PyObject *load_helper(const char *name) {
+PyObject *ct__embed_load_helper(const char *name) {
   char file[128];
   snprintf(file, sizeof file, "%s.py", name);
   const ct_asset *a = ct_asset_find(ct_py_sources, ct_py_sources_count, file);
@@ -58,7 +59,7 @@ static const ct_run_config *run_config;
 static bool after_done;
 
 static void call_after(void) {
-  if (after_done || !run_config->after) return;
+  if (after_done || !run_config->after || ct_children_is_child()) return;
   after_done = true;
   run_config->after(run_config, !ct_tracer_failed());
 }
@@ -121,11 +122,13 @@ int ct_embed_run(const ct_run_config *caller_config) {
   free(argv);
   if (PyStatus_Exception(st)) goto config_error;
 
+  /* Before Python reads the environment: children inherit the folder. */
+  ct_children_init(c);
   st = Py_InitializeFromConfig(&cfg);
   PyConfig_Clear(&cfg);
   if (PyStatus_Exception(st)) return status_exit(c, st);
 
-  PyObject *boot = load_helper("_ctrace_boot");
+  PyObject *boot = ct__embed_load_helper("_ctrace_boot");
   if (!boot) goto py_error;
 
   if (c->target_kind == CT_TARGET_SCRIPT) {
@@ -146,6 +149,7 @@ int ct_embed_run(const ct_run_config *caller_config) {
   Py_DECREF(boot);
   if (!r) goto py_error;
   Py_DECREF(r);
+  if (ct_children_install() < 0) goto py_error;
   run_config = c;
   atexit(after_exit);
   if (ct_tracer_start_main() < 0) goto py_error;

@@ -1,6 +1,7 @@
 /* The builtin module `_ctrace`: what the embedded Python helpers
  * (embed/python/) call into. */
 #include "embed/tracer.h"
+#include "embed/children.h"
 
 /* threading.setprofile() hook: the first profile event of every thread
  * started through threading lands here, and hands the thread over to the
@@ -27,6 +28,7 @@ static PyObject *mod_atexit(PyObject *self, PyObject *unused) {
 
 /* Writes the trace now (SIGTERM). */
 static PyObject *mod_save_now(PyObject *self, PyObject *unused) {
+  ct_children_set_wait(false); /* a signal: do not wait for children */
   ct_tracer_dump(true);
   Py_RETURN_NONE;
 }
@@ -44,4 +46,10 @@ static struct PyModuleDef mod_def = {
     mod_methods,
 };
 
-PyObject *ct_module_init(void) { return PyModule_Create(&mod_def); }
+PyObject *ct_module_init(void) {
+  PyObject *m = PyModule_Create(&mod_def);
+  if (m && (PyModule_AddFunctions(m, ct_children_methods) < 0 ||
+            PyModule_AddFunctions(m, ct_tasks_methods) < 0))
+    Py_CLEAR(m);
+  return m;
+}

@@ -2,6 +2,7 @@
  * names of code objects and C functions, and the dump at exit. */
 #define _GNU_SOURCE
 #include "embed/tracer.h"
+#include "embed/children.h"
 
 #include "core/clock.h"
 #include "core/dump.h"
@@ -35,6 +36,7 @@ typedef struct frame_entry {
 typedef struct {
   PyObject_HEAD
   uint32_t track;
+  uint32_t home;    /* the thread's own track (track differs in a task) */
   uint32_t depth;
   uint32_t cap;
   uint32_t lost; /* pushes that found no room; their pops are ignored */
@@ -415,7 +417,7 @@ static ThreadObject *new_thread_state(void) {
   }
   ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
   if (!t) return NULL;
-  t->track = T.nthreads;
+  t->track = t->home = T.nthreads;
   t->armed = true;
   t->depth = t->cap = t->lost = 0;
   t->stack = NULL;
@@ -470,6 +472,68 @@ void ct_tracer_main_finished(void) {
   PyEval_SetProfile(NULL, NULL);
 }
 
+/* ---- fork and extra tracks -------------------------------------------- */
+
+void ct_tracer_after_fork_child(bool trace) {
+  PyThreadState *ts = PyThreadState_Get();
+  ThreadObject *cur = NULL;
+  for (uint32_t i = 0; i < T.nthreads; i++)
+    if ((PyObject *)T.threads[i] == ts->c_profileobj) cur = T.threads[i];
+  T.pid = getpid();
+  if (!trace) {
+    T.enabled = false;
+    T.dumped = true; /* the child writes nothing */
+    PyEval_SetProfile(NULL, NULL);
+    return;
+  }
+  /* Only the forking thread lives on; the events are the parent's. */
+  T.ring.pos = 0;
+  T.ring.total = 0;
+  T.profile_events = 0;
+  for (uint32_t i = 0; i < T.nthreads; i++)
+    if (T.threads[i] != cur) Py_DECREF(T.threads[i]);
+  T.nthreads = 0;
+  T.main = cur;
+  T.main_end_tick = 0;
+  if (cur) {
+    cur->track = cur->home = 0;
+    cur->tid = current_tid();
+    T.threads[T.nthreads++] = cur;
+  }
+}
+
+int64_t ct_tracer_new_track(const char *name) {
+  if (T.nthreads == T.cap_threads) {
+    uint32_t cap = T.cap_threads ? T.cap_threads * 2 : 16;
+    ThreadObject **a = realloc(T.threads, cap * sizeof *a);
+    if (!a) {
+      PyErr_NoMemory();
+      return -1;
+    }
+    T.threads = a;
+    T.cap_threads = cap;
+  }
+  ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
+  if (!t) return -1;
+  t->track = t->home = T.nthreads;
+  t->armed = true;
+  t->depth = t->cap = t->lost = 0;
+  t->stack = NULL;
+  /* A tid of its own, away from real thread ids (at most 2^22 on Linux). */
+  t->tid = ((int64_t)1 << 30) + T.nthreads;
+  t->thread = NULL;
+  t->name = strdup(name ? name : "Task");
+  T.threads[T.nthreads++] = t;
+  return t->track;
+}
+
+void ct_tracer_switch_track(uint32_t track) {
+  PyObject *obj = PyThreadState_Get()->c_profileobj;
+  if (!obj || Py_TYPE(obj) != &ThreadType) return;
+  ThreadObject *t = (ThreadObject *)obj;
+  t->track = track == UINT32_MAX || track >= T.nthreads ? t->home : track;
+}
+
 /* ---- set-up and dump -------------------------------------------------- */
 
 int ct_tracer_init(const ct_run_config *c) {
@@ -497,6 +561,9 @@ int ct_tracer_init(const ct_run_config *c) {
 
 static const char *process_name(void) {
   static char buf[256];
+  static char *child_name;
+  if (!child_name && Py_IsInitialized()) child_name = ct_children_process_name();
+  if (child_name) return child_name;
   const char *t = T.cfg->target;
   switch (T.cfg->target_kind) {
   case CT_TARGET_MODULE: return t;
@@ -514,7 +581,7 @@ static const char *process_name(void) {
 
 static void write_footer(ct_dump *d, const ct_clock_map *m) {
   ct_jw *w = &d->jw;
-  uint64_t dropped = ct_ring_dropped(&T.ring);
+  uint64_t dropped = ct_ring_dropped(&T.ring) + ct_children_dropped();
   ct_jw_cstr(w, ",\"ctrace_metadata\":{\"version\":");
   ct_jw_cstr_quoted(w, CTRACE_VERSION);
   ct_jw_cstr(w, ",\"python\":");
@@ -537,8 +604,10 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
     /* Sources are for showing code; cap each file and the sum. */
     if (total > (256u << 20)) break;
     if (ct_dump_file_source(d, path, 8u << 20, comma)) comma = true;
+    ct_children_forget_file(path);
     total += 1;
   }
+  ct_children_write_files(w, comma);
   ct_jw_cstr(w, "},\"functions\":{");
   for (size_t i = 0; i < T.nfuncs; i++) {
     size_t nl;
@@ -552,7 +621,9 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
     ct_jw_char(w, ',');
     ct_jw_i64(w, T.funcs[i].line);
     ct_jw_char(w, ']');
+    ct_children_forget_function(ct_strtab_str(T.names, T.funcs[i].name, NULL));
   }
+  ct_children_write_functions(w, T.nfuncs > 0);
   ct_jw_cstr(w, "}}");
   (void)m;
 }
@@ -569,6 +640,9 @@ int ct_tracer_dump(bool py_alive) {
   T.dumped = true;
   T.enabled = false;
   uint64_t stop = ct_clock_ticks();
+  ct_children_wait(py_alive);
+  const char *output = ct_children_output(T.cfg->output);
+  bool quiet = T.cfg->quiet || ct_children_is_child();
   uint64_t dump_start_ns = ct_clock_monotonic_ns();
   if (py_alive) {
     for (uint32_t i = 0; i < T.nthreads; i++) {
@@ -583,7 +657,7 @@ int ct_tracer_dump(bool py_alive) {
   ct_clock_map_make(&m, T.origin_ns);
 
   ct_dump d;
-  int rc = ct_dump_open(&d, T.cfg->output);
+  int rc = ct_dump_open(&d, output);
   if (rc) goto fail;
   ct_dump_process_name(&d, T.pid, process_name());
   ct_dump_track *tracks = malloc((T.nthreads ? T.nthreads : 1) * sizeof *tracks);
@@ -614,15 +688,17 @@ int ct_tracer_dump(bool py_alive) {
     }
   }
   free(tracks);
+  uint64_t child_events = ct_children_append_events(&d);
   ct_dump_end_events(&d);
   write_footer(&d, &m);
-  uint64_t nevents = ct_ring_count(&T.ring) + open_slices;
+  uint64_t nevents = ct_ring_count(&T.ring) + open_slices + child_events;
   rc = ct_dump_commit(&d);
+  ct_children_finish();
   if (rc) goto fail;
 
   uint64_t dump_ns = ct_clock_monotonic_ns() - dump_start_ns;
-  if (!T.cfg->quiet) {
-    uint64_t dropped = ct_ring_dropped(&T.ring);
+  if (!quiet) {
+    uint64_t dropped = ct_ring_dropped(&T.ring) + ct_children_dropped();
     if (dropped)
       report(T.cfg->note,
              "saved %llu events to %s (%llu older events dropped: the buffer holds %llu; "
@@ -632,7 +708,7 @@ int ct_tracer_dump(bool py_alive) {
     else
       report(T.cfg->note, "saved %llu events to %s", (unsigned long long)nevents, T.cfg->output);
   }
-  if (T.cfg->report_timing) {
+  if (T.cfg->report_timing && !ct_children_is_child()) {
     uint64_t end_tick = T.main_end_tick ? T.main_end_tick : stop;
     int64_t run_ns = ct_clock_map_ns(&m, end_tick) - ct_clock_map_ns(&m, T.start_tick);
     report(T.cfg->note,
@@ -646,7 +722,9 @@ int ct_tracer_dump(bool py_alive) {
 
 fail:
   T.failed = true;
-  report(T.cfg->error, "cannot write '%s': %s", T.cfg->output, ct_strerror(rc));
+  ct_children_finish();
+  if (ct_children_report_failure())
+    report(T.cfg->error, "cannot write '%s': %s", output, ct_strerror(rc));
   return rc;
 }
 

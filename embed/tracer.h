@@ -32,6 +32,20 @@ void ct_tracer_main_finished(void);
  * negative error, which has been reported. */
 int ct_tracer_dump(bool py_alive);
 
+/* In a forked child (from os.register_at_fork): forget the parent's
+ * events and every thread but the calling one; keep tracing when TRACE,
+ * else stop for good (the child writes nothing). */
+void ct_tracer_after_fork_child(bool trace);
+
+/* A new track of this process named NAME (an asyncio task), on which the
+ * calling thread's slices can be put. Returns its index or -1 with an
+ * exception set. */
+int64_t ct_tracer_new_track(const char *name);
+
+/* Slices that end on the calling thread from now on go to TRACK, or back
+ * to the thread's own track when TRACK is UINT32_MAX. */
+void ct_tracer_switch_track(uint32_t track);
+
 /* Whether writing the trace failed. */
 bool ct_tracer_failed(void);
 
