@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,9 +196,25 @@ static PyObject *mod_after_fork_child(PyObject *self, PyObject *unused) {
   Py_RETURN_NONE;
 }
 
+int ct_children_dump(bool from_signal) {
+  static bool dumping, sigterm_pending;
+  if (dumping) {
+    if (from_signal) sigterm_pending = true;
+    return 1;
+  }
+  dumping = true;
+  ct_tracer_dump(true);
+  dumping = false;
+  if (sigterm_pending) {
+    signal(SIGTERM, SIG_DFL);
+    raise(SIGTERM);
+  }
+  return 0;
+}
+
 /* _ctrace._dump(): writes the trace now (os._exit, exec). */
 static PyObject *mod_dump(PyObject *self, PyObject *unused) {
-  ct_tracer_dump(true);
+  ct_children_dump(false);
   Py_RETURN_NONE;
 }
 

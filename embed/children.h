@@ -61,6 +61,11 @@ bool ct_children_write_functions(ct_jw *w, bool comma);
  * registration, the root its folder. */
 void ct_children_finish(void);
 
+/* Writes the trace now (ct_tracer_dump with Python alive), unless a dump
+ * is already under way: then returns 1, and when FROM_SIGNAL, the process
+ * is ended by SIGTERM as soon as that dump is done. Returns 0 otherwise. */
+int ct_children_dump(bool from_signal);
+
 /* Whether the next dump may wait for children (false from SIGTERM). */
 void ct_children_set_wait(bool wait);
 

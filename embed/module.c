@@ -22,15 +22,16 @@ static PyObject *mod_main_finished(PyObject *self, PyObject *unused) {
 
 /* Registered with atexit before the program runs, so it runs last. */
 static PyObject *mod_atexit(PyObject *self, PyObject *unused) {
-  ct_tracer_dump(true);
+  ct_children_dump(false);
   Py_RETURN_NONE;
 }
 
 /* Writes the trace now (SIGTERM). */
 static PyObject *mod_save_now(PyObject *self, PyObject *unused) {
   ct_children_set_wait(false); /* a signal: do not wait for children */
-  ct_tracer_dump(true);
-  Py_RETURN_NONE;
+  /* False: a dump is under way (the signal came in the middle of it); the
+   * process ends by SIGTERM once it is written. */
+  return PyBool_FromLong(ct_children_dump(true) == 0);
 }
 
 static PyMethodDef mod_methods[] = {

@@ -31,7 +31,8 @@ def check_syntax(path):
 
 def _on_sigterm(signum, frame):
     # Save what was recorded, then die of SIGTERM as the untraced program would.
-    _ctrace._save_now()
+    if not _ctrace._save_now():
+        return  # already saving; SIGTERM ends the process when it is done
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
 
