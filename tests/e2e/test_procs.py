@@ -286,4 +286,36 @@ def test_thread_pool_and_daemon_threads():
     assert fe[0]["ts"] + fe[0]["dur"] >= end - 0.001
 
 
+def test_process_subclass_executor_nested_pool_spawn():
+    r = run_traced(["-o", "m.json", script("procs_mixed.py"), "spawn"])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(r.stdout, "run in custom\n[0, 2, 4, 6, 8]\nnested 12\nexit 0\n")
+    t = load("m.json")
+    names = sorted(names_by_pid(t).values())
+    assert_eq(names, ["ForkPoolWorker-4:1", "ForkPoolWorker-4:2", "SpawnProcess-2",
+                      "SpawnProcess-3", "custom", "outer", "procs_mixed.py", "procs_mixed.py"])
+    assert_eq(sum(funcs_by_pid(t, "inner").values()), 9)
+    assert_eq(len(funcs_by_pid(t, "Worker.run")), 1)
+    assert_eq(len(funcs_by_pid(t, "forked_and_returned")), 1)
+    check_clean()
+
+
+def test_ctrl_c_stops_waiting():
+    env = dict(os.environ, TMPDIR=tmpdir())
+    p = subprocess.Popen([harness.CTRACE, "run", "-o", "w.json", script("procs_long_child.py")],
+                         cwd=harness.WORK, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    line = p.stderr.readline()
+    assert "waiting for child processes: " in line, line
+    child = int(re.search(r"processes: (\d+)", line).group(1))
+    t0 = time.time()
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    assert time.time() - t0 < 2, "the wait went on"
+    t = load("w.json")
+    assert_eq(len(pids_of(t)), 1)
+    assert_eq(os.listdir(tmpdir()), [])
+    os.kill(child, signal.SIGKILL)
+
+
 harness.main(globals())
