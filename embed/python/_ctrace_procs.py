@@ -51,6 +51,8 @@ class _PatchFinder:
             exec_module(module)
             if self.patches.pop(name, None) is not None:
                 patch(module)
+            if not self.patches and self in sys.meta_path:
+                sys.meta_path.remove(self)  # nothing left to patch
 
         loader.exec_module = exec_and_patch
         return spec
