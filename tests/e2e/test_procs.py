@@ -318,4 +318,46 @@ def test_ctrl_c_stops_waiting():
     os.kill(child, signal.SIGKILL)
 
 
+def test_shebang_script_child():
+    child = harness.write("tool.py", "#!/usr/bin/env python3\n"
+                          "import sys\n"
+                          "def shebang_work():\n"
+                          "    return 5\n"
+                          "print('tool', sys.argv[1:], shebang_work())\n")
+    os.chmod(child, 0o755)
+    code = ("import subprocess, sys\n"
+            "subprocess.run([sys.argv[1], 'x'], check=True)\n"
+            "subprocess.run(['./tool.py', 'y'], check=True)\n")
+    r = run_traced(["-o", "sb.json", "-c", code, child])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(r.stdout, "tool ['x'] 5\ntool ['y'] 5\n")
+    t = load("sb.json")
+    assert_eq(sorted(names_by_pid(t).values()), ["python -c", "tool.py", "tool.py"])
+    assert_eq(len(funcs_by_pid(t, "shebang_work")), 2)
+    check_clean()
+
+
+def test_fork_child_exec_keeps_its_part():
+    code = ("import os\n"
+            "def before_exec():\n"
+            "    return 1\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    before_exec()\n"
+            "    os.execv('/bin/echo', ['echo', 'execd'])\n"
+            "os.waitpid(pid, 0)\n"
+            "print('parent')\n")
+    r = run_traced(["-o", "x.json", "-c", code])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(r.stdout, "execd\nparent\n")
+    t = load("x.json")
+    assert_eq(len(pids_of(t)), 2)
+    evs = slices(t, prefix="before_exec (")
+    assert_eq(len(evs), 1)
+    parent = {e["pid"] for e in slices(t, "posix.waitpid")}
+    assert_eq(len(parent), 1)
+    assert evs[0]["pid"] not in parent
+    check_clean()
+
+
 harness.main(globals())
