@@ -360,4 +360,19 @@ def test_fork_child_exec_keeps_its_part():
     check_clean()
 
 
+def test_child_killed_loses_only_its_part():
+    code = ("import subprocess, sys, time\n"
+            "done = subprocess.run([sys.executable, '-c', 'print(1)'])\n"
+            "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+            "time.sleep(0.3)\n"
+            "p.kill()\n"
+            "print(p.wait())\n")
+    r = run_traced(["-o", "k.json", "-c", code])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(r.stdout, "1\n-9\n")
+    t = load("k.json")
+    assert_eq(len(pids_of(t)), 2)
+    check_clean()
+
+
 harness.main(globals())
