@@ -487,8 +487,7 @@ void ct_tracer_after_fork_child(bool trace) {
     return;
   }
   /* Only the forking thread lives on; the events are the parent's. */
-  T.ring.pos = 0;
-  T.ring.total = 0;
+  ct_ring_clear(&T.ring);
   T.profile_events = 0;
   for (uint32_t i = 0; i < T.nthreads; i++)
     if (T.threads[i] != cur) Py_DECREF(T.threads[i]);
@@ -603,8 +602,10 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
     const char *path = ct_strtab_str(T.files, i, NULL);
     /* Sources are for showing code; cap each file and the sum. */
     if (total > (256u << 20)) break;
-    if (ct_dump_file_source(d, path, 8u << 20, comma)) comma = true;
-    ct_children_forget_file(path);
+    if (ct_dump_file_source(d, path, 8u << 20, comma)) {
+      comma = true;
+      ct_children_forget_file(path); /* the children's copy is the same */
+    }
     total += 1;
   }
   ct_children_write_files(w, comma);
