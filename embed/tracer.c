@@ -722,7 +722,9 @@ int ct_tracer_dump(bool py_alive) {
   return 0;
 
 fail:
-  T.failed = true;
+  /* A child's exit status stays the program's own whatever happens to its
+   * part; the root's turns into ctrace's failure. */
+  T.failed = !ct_children_is_child();
   ct_children_finish();
   if (ct_children_report_failure())
     report(T.cfg->error, "cannot write '%s': %s", output, ct_strerror(rc));
