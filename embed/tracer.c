@@ -94,6 +94,7 @@ static struct tracer {
   struct cfunc_slot *cslots;
   uint32_t ncslots, ncused;
   Py_ssize_t extra_index;
+  uint32_t hidden; /* the name of ctrace's own helpers: never written */
   uint64_t profile_events;
   uint64_t start_tick, main_end_tick;
   uint64_t origin_ns;
@@ -139,6 +140,12 @@ static uint32_t resolve_code(PyCodeObject *co) {
   if (!file) {
     PyErr_Clear();
     file = "?";
+  }
+  if (strncmp(file, "<ctrace>/", 9) == 0) { /* embed/python/: not the program's */
+    _PyCode_SetExtra((PyObject *)co, T.extra_index, (void *)(uintptr_t)(T.hidden + 1));
+    PyErr_Clear();
+    PyErr_Restore(et, ev, tb);
+    return T.hidden;
   }
   char cwd[PATH_MAX];
   const char *dir = "";
@@ -239,6 +246,7 @@ static uint32_t resolve_cfunc(PyCFunctionObject *fn, PyObject *owner) {
   }
   if (len >= (int)sizeof buf) len = sizeof buf - 1;
   uint32_t id = intern_or_unknown(buf, (size_t)len);
+  if (!owner && strncmp(buf, "_ctrace.", 8) == 0) id = T.hidden;
   PyErr_Clear();
   PyErr_Restore(et, ev, tb);
 
@@ -298,6 +306,7 @@ static inline void push(ThreadObject *t, uint64_t now, uint32_t name, uint32_t i
 }
 
 static inline void emit(ThreadObject *t, const frame_entry *f, uint64_t now) {
+  if (__builtin_expect(f->name == T.hidden, 0)) return;
   ct_event *e = ct_ring_next(&T.ring);
   e->ts = f->start;
   e->dur = now - f->start;
@@ -555,6 +564,7 @@ int ct_tracer_init(const ct_run_config *c) {
     return -1;
   }
   cslots_grow();
+  T.hidden = intern_or_unknown("<ctrace>", 8);
   return 0;
 }
 
@@ -683,6 +693,7 @@ int ct_tracer_dump(bool py_alive) {
       int64_t ts = ct_clock_map_ns(&m, t->stack[k].start);
       int64_t end = ct_clock_map_ns(&m, stop);
       size_t nl;
+      if (t->stack[k].name == T.hidden) continue;
       const char *nj = ct_strtab_json(T.names, t->stack[k].name, &nl);
       ct_dump_slice(&d, T.pid, t->tid, ts, end - ts, nj, nl, NULL, 0);
       open_slices++;
