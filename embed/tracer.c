@@ -700,7 +700,10 @@ static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg
     PyErr_Clear();
     msg = PyUnicode_FromString("<str failed>");
   }
-  PyObject *a = Py_BuildValue("{sssO}", "type", tname, "message", msg ? msg : Py_None);
+  bool slow = false;
+  const char *where = ct_strtab_str(T.names, CODE_NAME(code_info(frame_code(frame), &slow)), NULL);
+  PyObject *a = Py_BuildValue("{sssOss}", "type", tname, "message", msg ? msg : Py_None,
+                              "function", where);
   ct_tracer_add_event(CT_EV_INSTANT, tname, (Py_ssize_t)strlen(tname), a, 't', ct_clock_ticks(), 0);
   Py_XDECREF(a);
   Py_XDECREF(msg);
