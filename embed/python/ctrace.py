@@ -310,7 +310,7 @@ def _ignore_api():
                     if hasattr(fn, "__code__") and fn.__name__ != "__call__":
                         _ignore(fn)
             elif callable(obj) and getattr(obj, "__module__", None) in ("ctrace", "_ctrace_profiler") \
-                    and hasattr(obj, "__code__") and obj.__name__ != "trace_and_save":
+                    and hasattr(obj, "__code__"):
                 _ignore(obj)
 
 
