@@ -10,7 +10,7 @@ import atexit
 import builtins
 from importlib.machinery import ModuleSpec
 import os
-import signal
+import _signal  # not signal: that one imports enum, which slows every start
 import sys
 import threading
 
@@ -70,8 +70,8 @@ def check_syntax(path):
 def _on_sigterm(signum, frame):
     # Save what was recorded, then die of SIGTERM as the untraced program would.
     _ctrace._save_now()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
+    os.kill(os.getpid(), _signal.SIGTERM)
 
 
 def _install_gc_log():
@@ -155,8 +155,8 @@ def install():
 
         threading._shutdown = _shutdown
     atexit.register(_ctrace._atexit)
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+        _signal.signal(_signal.SIGTERM, _on_sigterm)
 
     # VizTracer's programs find their tracer here.
     import ctrace
