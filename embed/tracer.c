@@ -509,7 +509,7 @@ static uint16_t filter_flags(ThreadObject *t, uint64_t code, bool is_c) {
   return fl;
 }
 
-static void close_args(frame_entry *f, PyObject *retval, bool has_retval, ct_event *e);
+static uint32_t take_args(frame_entry *f);
 
 static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
   if (__builtin_expect(f->flags & (E_IGNORE_ROOT | E_SPARSE_ROOT | E_SKIP), 0)) {
@@ -524,16 +524,18 @@ static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
     Py_CLEAR(f->args);
     return;
   }
+  /* The args are turned into JSON before a ring slot is taken: that runs
+   * Python code, during which another thread may use the ring. */
+  uint32_t arg = f->args ? take_args(f) : 0;
   ct_event *e = ring_slot();
   e->ts = f->start;
   e->dur = now - f->start;
   e->name = f->name;
   e->track = t->track;
-  e->arg = 0;
+  e->arg = arg;
   e->kind = CT_EV_SLICE;
   e->flags = 0;
   e->reserved = 0;
-  if (f->args) close_args(f, NULL, false, e);
 }
 
 /* Closes the innermost call. A Python return also closes C calls left
@@ -602,25 +604,15 @@ static void open_args(frame_entry *f, PyFrameObject *frame) {
   PyErr_Restore(et, ev, tb);
 }
 
-/* Writes F's extra data (and the return value) into event E. */
-static void close_args(frame_entry *f, PyObject *retval, bool has_retval, ct_event *e) {
+/* Stores F's extra data as JSON and returns its arg index (0 if none). */
+static uint32_t take_args(frame_entry *f) {
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  if (has_retval) {
-    PyObject *r = retval ? PyObject_Repr(retval) : NULL;
-    if (!r && retval) {
-      PyErr_Clear();
-      r = PyUnicode_FromString("<repr failed>");
-    }
-    if (r) {
-      PyDict_SetItemString(f->args, "return_value", r);
-      Py_DECREF(r);
-    }
-  }
-  if (e) e->arg = args_store(to_json(f->args));
+  uint32_t arg = args_store(to_json(f->args));
   PyErr_Clear();
   Py_CLEAR(f->args);
   PyErr_Restore(et, ev, tb);
+  return arg;
 }
 
 /* A Python return with --log-func-retval: the value goes into the slice. */
