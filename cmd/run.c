@@ -2,9 +2,11 @@
  * then hand over to the embedded interpreter (embed/). */
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/find_script.h"
 #include "cmd/msg.h"
 #include "core/dump.h"
 #include "embed/embed.h"
+#include "embed/pyenv.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +21,7 @@ enum {
   OPT_HELP,
   OPT_MODULE,
   OPT_OUTPUT,
+  OPT_PYTHON,
   OPT_QUIET,
   OPT_REPORT_TIMING,
   OPT_TRACER_ENTRIES,
@@ -31,6 +34,7 @@ static const ct_optdef run_opts[] = {
     {"help", 'h', CT_ARG_FLAG, OPT_HELP, NULL, "show this help and exit"},
     {"module", 'm', CT_ARG_VALUE, OPT_MODULE, "MODULE", "run MODULE as python3 -m does; the rest are its arguments"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz"},
+    {"python", 0, CT_ARG_VALUE, OPT_PYTHON, "PYTHON", "run as the python3 PYTHON would (a virtual environment's; default: the active one)"},
     {"quiet", 'q', CT_ARG_FLAG, OPT_QUIET, NULL, "print nothing of ctrace's own"},
     {"report-timing", 0, CT_ARG_FLAG, OPT_REPORT_TIMING, NULL, NULL},
     {"tracer-entries", 0, CT_ARG_VALUE, OPT_TRACER_ENTRIES, "N", "keep at most the newest N events (default 1000000)"},
@@ -41,6 +45,7 @@ static const ct_optdef run_opts[] = {
 struct run_state {
   ct_run_config cfg;
   const char *output;
+  const char *python; /* --python */
   bool help, version;
 };
 
@@ -69,6 +74,7 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_HELP: st->help = true; return 0;
   case OPT_VERSION: st->version = true; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
+  case OPT_PYTHON: st->python = v[0]; return 0;
   case OPT_QUIET: st->cfg.quiet = true; return 0;
   case OPT_REPORT_TIMING: st->cfg.report_timing = true; return 0;
   case OPT_TRACER_ENTRIES:
@@ -183,12 +189,22 @@ int ct_cmd_run(int argc, char **argv) {
     ct_print_version();
     return 0;
   }
+  char *script_python = NULL;
   if (st.cfg.target_kind < 0) {
     if (pos >= argc) return ct_usage_error("run", "no program to run: give a script, -m module or -c code");
     st.cfg.target_kind = CT_TARGET_SCRIPT;
     st.cfg.target = argv[pos++];
+    char *console = NULL;
+    if ((rc = ct_find_console_script(st.cfg.target, &console, &script_python))) return rc;
+    if (console) st.cfg.target = console; /* stays allocated, as OUT below */
     if ((rc = check_script(st.cfg.target))) return rc;
   }
+  /* The environment: --python, else the console script's own interpreter,
+   * else the active virtual environment's. */
+  char *python = NULL;
+  if (ct_pyenv_find(st.python ? st.python : script_python, ct_verrorf, &python) < 0) return 1;
+  free(script_python);
+  st.cfg.python = python;
   st.cfg.argc = argc - pos;
   st.cfg.argv = argv + pos;
   /* The option words (without -m/-c and their value, which name the
