@@ -115,8 +115,8 @@ int ct_find_console_script(const char *name, char **path, char **python) {
     return 1;
   }
   if (via_env) {
-    /* "env python3" runs the environment's python3; only its version can
-     * be checked here. */
+    /* "env python3" runs the python3 on PATH: that one when ctrace can be
+     * it, else the environment's. */
     if (!ct_pyenv_name_matches(interp)) {
       ct_errorf("cannot run '%s': '%s' runs %s, but ctrace embeds Python %s", name, found,
                 interp, ct_embed_python_version());
@@ -124,8 +124,9 @@ int ct_find_console_script(const char *name, char **path, char **python) {
       free(found);
       return 1;
     }
+    char *which = ct_pyenv_which(interp);
     free(interp);
-    interp = NULL;
+    interp = which;
   }
   *path = found;
   *python = interp;

@@ -181,6 +181,25 @@ static int check_version(const char *exe, ct_report_fn error) {
   return 0;
 }
 
+char *ct_pyenv_which(const char *name) {
+  char *exe = search_path(name);
+  if (!exe) return NULL;
+  char *cfg = find_pyvenv_cfg(exe);
+  if (cfg) {
+    free(cfg);
+    return exe;
+  }
+  char real[PATH_MAX];
+  int major = -1, minor = -1, want_major, want_minor;
+  embedded_version(&want_major, &want_minor);
+  const char *base = realpath(exe, real) ? strrchr(real, '/') + 1 : "";
+  if (sscanf(base, "python%d.%d", &major, &minor) == 2 && major == want_major &&
+      minor == want_minor)
+    return exe;
+  free(exe);
+  return NULL;
+}
+
 int ct_pyenv_find(const char *explicit_python, ct_report_fn error, char **out) {
   *out = NULL;
   char *exe = NULL;

@@ -21,6 +21,12 @@
  * major.minor version differs from the embedded one. */
 int ct_pyenv_find(const char *explicit_python, ct_report_fn error, char **out);
 
+/* The interpreter that "#!/usr/bin/env NAME" runs, found on PATH, when
+ * ctrace can be it: one of a virtual environment, or one whose real name
+ * is the embedded major.minor (/usr/bin/python3 -> python3.11). Malloc'd
+ * (the caller owns it), or NULL: then the environment's is used. */
+char *ct_pyenv_which(const char *name);
+
 /* True when NAME ("python3", "python3.12", "/usr/bin/python2") does not
  * name a Python version other than the embedded major.minor: "python" and
  * "python3" match any 3.x as a plain command would. */
