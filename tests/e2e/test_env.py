@@ -131,7 +131,14 @@ def test_venv_version_mismatch():
         assert "3.9.7" in lines[0] and "3.11" in lines[0] and fake in lines[0], lines
         assert not os.path.exists(marker), "the program must not run"
         assert not os.path.exists(os.path.join(harness.WORK, "m.json"))
-    # A named interpreter of another version, and a missing one.
+    # An interpreter whose real name is another version, and a missing one.
+    other = write("py312/python3.12", "#!/bin/sh\nexit 0\n")
+    os.chmod(other, 0o755)
+    os.symlink(other, os.path.join(harness.WORK, "py312", "python3"))
+    r = ctrace(["run", "--python", os.path.join(harness.WORK, "py312", "python3"), prog], clean_env())
+    assert_eq(r.returncode, 1, r.stderr)
+    assert "3.12" in r.stderr and "3.11" in r.stderr, r.stderr
+    assert_eq(len(r.stderr.splitlines()), 1, r.stderr)
     r = ctrace(["run", "--python", os.path.join(harness.WORK, "none", "python3"), prog], clean_env())
     assert_eq(r.returncode, 1)
     assert "No such file or directory" in r.stderr, r.stderr
@@ -157,12 +164,19 @@ def test_console_script():
                   "import sys, ctpkg\n"
                   "print('vtool', sys.argv, sys.executable, sys.prefix, ctpkg.VALUE)\n" % venv)
     shtool = write("bin/ct-sh", "#!/bin/sh\necho hi\n")
-    for p in (tool, vtool, shtool):
+    # pip's launcher for interpreter paths too long for a shebang.
+    ltool = write("bin/ct-long",
+                  "#!/bin/sh\n'''exec' \"%s/bin/python3\" \"$0\" \"$@\"\n' '''\n"
+                  "import sys, ctpkg\n"
+                  "print('long', sys.argv, sys.executable, sys.prefix, ctpkg.VALUE)\n" % venv)
+    # "env python3.12": another version.
+    p12 = write("bin/ct-p12", "#!/usr/bin/env python3.12\nprint(1)\n")
+    for p in (tool, vtool, shtool, ltool, p12):
         os.chmod(p, 0o755)
     env = clean_env(PATH=bindir + ":" + BASE_PATH)
     os.mkdir(os.path.join(harness.WORK, "elsewhere"))
     cwd = os.path.join(harness.WORK, "elsewhere")
-    for name in ("ct-tool", "ct-vtool"):
+    for name in ("ct-tool", "ct-vtool", "ct-long"):
         want = python([name, "a", "-b"], env, cwd=cwd)
         r = ctrace(["run", "-o", "../%s.json" % name, name, "a", "-b"], env, cwd=cwd)
         assert_eq(r.returncode, want.returncode, r.stderr)
@@ -171,7 +185,8 @@ def test_console_script():
         harness.check_format(t)
         path = os.path.join(bindir, name)
         assert any(e["name"].startswith("<module> (%s:" % path) for e in slices(t)), name
-    assert_eq(want.stdout.split()[1:3], ["['%s'," % vtool, "'a',"])
+    assert_eq(want.stdout.split()[1:3], ["['%s'," % ltool, "'a',"])
+    assert want.stdout.strip().endswith(venv + " 42"), want.stdout
     # The env shebang finds the active venv's python3.
     act = activated(venv, PATH=bindir + ":" + os.path.join(venv, "bin") + ":" + BASE_PATH)
     r = ctrace(["run", "-q", "-o", "../a.json", "ct-tool"], act, cwd=cwd)
@@ -185,6 +200,9 @@ def test_console_script():
     r = ctrace(["run", "ct-sh"], env, cwd=cwd)
     assert_eq(r.returncode, 1)
     assert "not a Python script" in r.stderr and "/bin/sh" in r.stderr, r.stderr
+    r = ctrace(["run", "ct-p12"], env, cwd=cwd)
+    assert_eq(r.returncode, 1)
+    assert "python3.12" in r.stderr and "3.11" in r.stderr, r.stderr
     r = ctrace(["run", "ct-none"], env, cwd=cwd)
     assert_eq(r.returncode, 1)
     assert_eq(r.stderr, "ctrace: cannot run 'ct-none': No such file or directory\n")
