@@ -277,13 +277,33 @@ def test_python_variables():
         dict(PYTHONHASHSEED="0", PYTHONDEVMODE="1", PYTHONUTF8="1", PYTHONFAULTHANDLER="1",
              PYTHONTRACEMALLOC="1", PYTHONNOUSERSITE="1", PYTHONOPTIMIZE="1"),
     ]
+    # User site-packages: a module and a .pth file under PYTHONUSERBASE.
+    ubase = os.path.join(harness.WORK, "userbase")
+    usite = os.path.join(ubase, "lib", "python3.11", "site-packages")
+    write(os.path.join(usite, "ctuser_mod.py"), "VALUE = 1\n")
+    write(os.path.join(usite, "ctuser.pth"), os.path.dirname(extra) + "\n")
+    settings.append(dict(PYTHONUSERBASE=ubase))
+    settings.append(dict(PYTHONUSERBASE=ubase, PYTHONNOUSERSITE="1"))
     for i, s in enumerate(settings):
         env = clean_env(**s)
-        want = json.loads(python([PY, where, "ctextra_mod"], env).stdout)
-        r = ctrace(["run", "-q", "-o", "e%d.json" % i, where, "ctextra_mod"], env)
+        mods = ["ctextra_mod", "ctuser_mod"]
+        want = json.loads(python([PY, where] + mods, env).stdout)
+        r = ctrace(["run", "-q", "-o", "e%d.json" % i, where] + mods, env)
         assert_eq(r.returncode, 0, r.stderr)
         got = json.loads(r.stdout)
         assert_eq(got, want, "settings %r" % s)
+        if s.get("PYTHONUSERBASE"):
+            user_on = "PYTHONNOUSERSITE" not in s
+            assert_eq(got["modules"]["ctuser_mod"].startswith(usite), user_on, got["modules"])
+            assert_eq(got["modules"]["ctextra_mod"].startswith(harness.WORK), user_on)
+    # Without PYTHONDONTWRITEBYTECODE an import writes __pycache__, with it not.
+    for i, flag in enumerate(("", "1")):
+        pkg = write("bc%d/ctbc_mod.py" % i, "X = 1\n")
+        env = clean_env(PYTHONPATH=os.path.dirname(pkg), PYTHONDONTWRITEBYTECODE=flag)
+        r = ctrace(["run", "-q", "-o", "b.json", "-c", "import ctbc_mod"], env)
+        assert_eq(r.returncode, 0, r.stderr)
+        cache = os.path.join(os.path.dirname(pkg), "__pycache__")
+        assert_eq(os.path.isdir(cache), not flag, "bytecode written")
     # Observed from inside, not only equal to python3: the variables work.
     env = clean_env(**settings[0])
     r = ctrace(["run", "-q", "-o", "h.json", "-c",
