@@ -149,6 +149,7 @@ int ct_embed_run(const ct_run_config *caller_config) {
   PyConfig_Clear(&cfg);
   if (PyStatus_Exception(st)) return status_exit(c, st);
 
+  if (ct_tracer_init(c) < 0) goto py_error;
   PyObject *boot = load_helper("_ctrace_boot");
   if (!boot) goto py_error;
 
@@ -165,7 +166,6 @@ int ct_embed_run(const ct_run_config *caller_config) {
     Py_DECREF(err);
   }
 
-  if (ct_tracer_init(c) < 0) goto py_error;
   PyObject *r = PyObject_CallMethod(boot, "install", NULL);
   Py_DECREF(boot);
   if (!r) goto py_error;
