@@ -200,6 +200,36 @@ char *ct_pyenv_which(const char *name) {
   return NULL;
 }
 
+/* The python3 of the active virtual environment, in *EXE (NULL when none
+ * is active). The python3 the shell would run comes first: a venv's bin/
+ * first on PATH is what activation does, and it stays right when
+ * VIRTUAL_ENV is stale. Then $VIRTUAL_ENV, which tools set without
+ * activating (a stale one is reported). */
+static int active_venv_python(ct_report_fn error, char **exe) {
+  *exe = search_path("python3");
+  char *cfg = *exe ? find_pyvenv_cfg(*exe) : NULL;
+  if (cfg) {
+    free(cfg);
+    return 0;
+  }
+  free(*exe);
+  *exe = NULL;
+  const char *venv = getenv("VIRTUAL_ENV");
+  if (!venv || !*venv) return 0;
+  static const char *const names[] = {"bin/python3", "bin/python"};
+  for (size_t i = 0; !*exe && i < sizeof names / sizeof *names; i++) {
+    char *cand = join(venv, names[i]);
+    if (cand && is_exec_file(cand)) *exe = absolute(cand);
+    free(cand);
+  }
+  if (!*exe) {
+    report(error, "VIRTUAL_ENV names '%s', which has no bin/python3: deactivate it or give --python",
+           venv);
+    return -1;
+  }
+  return 0;
+}
+
 int ct_pyenv_find(const char *explicit_python, ct_report_fn error, char **out) {
   *out = NULL;
   char *exe = NULL;
@@ -211,31 +241,10 @@ int ct_pyenv_find(const char *explicit_python, ct_report_fn error, char **out) {
       free(exe);
       return -1;
     }
-  } else if (getenv("VIRTUAL_ENV") && *getenv("VIRTUAL_ENV")) {
-    const char *venv = getenv("VIRTUAL_ENV");
-    char *bin = join(venv, "bin");
-    static const char *const names[] = {"python3", "python"};
-    for (size_t i = 0; bin && !exe && i < sizeof names / sizeof *names; i++) {
-      char *cand = join(bin, names[i]);
-      if (cand && is_exec_file(cand)) exe = absolute(cand);
-      free(cand);
-    }
-    free(bin);
-    if (!exe) {
-      report(error,
-             "VIRTUAL_ENV names '%s', which has no bin/python3: deactivate it or give --python",
-             venv);
-      return -1;
-    }
-  } else {
-    exe = search_path("python3");
-    char *cfg = exe ? find_pyvenv_cfg(exe) : NULL;
-    if (!cfg) {
-      /* Not a virtual environment: the system's Python. */
-      free(exe);
-      return 0;
-    }
-    free(cfg);
+  } else if (active_venv_python(error, &exe) < 0) {
+    return -1;
+  } else if (!exe) {
+    return 0; /* no virtual environment: the system's Python */
   }
   if (check_version(exe, error) < 0) {
     free(exe);

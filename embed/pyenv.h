@@ -12,11 +12,11 @@
 
 /* Chooses the interpreter the program sees as sys.executable, as the shell's
  * python3 would: EXPLICIT when given (--python, or the interpreter a console
- * script's shebang names; a bare name is looked up on PATH), else the one
- * of $VIRTUAL_ENV, else the python3 first on PATH when it belongs to a
- * virtual environment (a pyvenv.cfg beside it or one folder up). Sets *OUT
- * to a malloc'd absolute path the caller owns, or to NULL for the system's
- * Python (the one ctrace was built against). Returns 0, or -1 after
+ * script's shebang names; a bare name is looked up on PATH), else the
+ * python3 first on PATH when it belongs to a virtual environment (a
+ * pyvenv.cfg beside it or one folder up), else the one of $VIRTUAL_ENV.
+ * Sets *OUT to a malloc'd absolute path the caller owns, or to NULL for the
+ * system's Python (the one ctrace was built against). Returns 0, or -1 after
  * reporting one line through ERROR: no such interpreter, or one whose
  * major.minor version differs from the embedded one. */
 int ct_pyenv_find(const char *explicit_python, ct_report_fn error, char **out);

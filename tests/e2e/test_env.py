@@ -69,6 +69,8 @@ def test_venv_package():
         ([], clean_env(PATH=env["PATH"])),
         ([], clean_env(VIRTUAL_ENV=venv)),
         (["--python", os.path.join(venv, "bin", "python3")], clean_env()),
+        # The python3 first on PATH wins over a stale VIRTUAL_ENV.
+        ([], dict(env, VIRTUAL_ENV=os.path.join(harness.WORK, "gone"))),
     ]
     for i, (opts, e) in enumerate(ways):
         out = "v%d.json" % i
