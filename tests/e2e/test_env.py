@@ -218,7 +218,7 @@ def pytest_folder():
           "def test_also_ok():\n    assert add(0, 0) == 0\n")
 
 
-def test_pytest_one_failing():
+def test_pytest():
     pytest_folder()
     args = ["-m", "pytest", "-p", "no:cacheprovider", "proj"]
     env = clean_env()
@@ -240,7 +240,7 @@ def test_pytest_one_failing():
         assert slices(t, "%s (%s:%d)" % (fn, test_file, line)), fn
 
 
-def test_unittest_main():
+def test_unittest():
     prog = write("ut.py",
                  "import sys, unittest\n\n"
                  "def double(x):\n    return 2 * x\n\n"
