@@ -238,6 +238,11 @@ def test_pytest():
     test_file = os.path.join(harness.WORK, "proj", "test_calc.py")
     for fn, line in (("test_ok", 4), ("test_bad", 7), ("add", 1)):
         assert slices(t, "%s (%s:%d)" % (fn, test_file, line)), fn
+    # The same through Debian's console script, found on PATH.
+    r = ctrace(["run", "-o", "c.json", "pytest-3", "-p", "no:cacheprovider", "proj"], env)
+    assert_eq(r.returncode, 1, r.stderr)
+    assert_eq(strip(r.stdout), strip(want.stdout))
+    harness.check_format(load("c.json"))
 
 
 def test_unittest():
