@@ -286,18 +286,38 @@ static char *self_exe(void) {
   return strdup(buf);
 }
 
-/* Absolute copies of the paths in L (the current folder as base). */
+/* Removes "." and ".." segments and doubled or trailing slashes from an
+ * absolute PATH, in place (without looking at the file system, as
+ * os.path.normpath does). */
+static void normalize(char *path) {
+  char *out = path, *in = path;
+  while (*in) {
+    while (*in == '/') in++;
+    char *seg = in;
+    while (*in && *in != '/') in++;
+    size_t n = (size_t)(in - seg);
+    if (n == 0 || (n == 1 && seg[0] == '.')) continue;
+    if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+      while (out > path && *--out != '/') {
+      }
+      continue;
+    }
+    *out++ = '/';
+    memmove(out, seg, n);
+    out += n;
+  }
+  if (out == path) *out++ = '/';
+  *out = 0;
+}
+
+/* Absolute, normalized copies of the paths in L (the current folder as
+ * base), as they compare with code objects' file names. */
 static char **absolute_list(const struct list *l) {
   char **out = malloc((size_t)(l->n ? l->n : 1) * sizeof *out);
   for (int i = 0; out && i < l->n; i++) {
     out[i] = absolute(l->items[i]);
     if (!out[i]) return NULL;
-    /* "a/./b" and "a/" as a user would mean them */
-    size_t k = strlen(out[i]);
-    while (k > 1 && out[i][k - 1] == '/') out[i][--k] = 0;
-    char *dot;
-    while ((dot = strstr(out[i], "/./"))) memmove(dot, dot + 2, strlen(dot + 2) + 1);
-    if (k > 2 && strcmp(out[i] + strlen(out[i]) - 2, "/.") == 0) out[i][strlen(out[i]) - 2] = 0;
+    normalize(out[i]);
   }
   return out;
 }
