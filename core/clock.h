@@ -46,6 +46,10 @@ void ct_clock_init(void);
 /* Whether ticks are TSC cycles (true) or nanoseconds (false). */
 bool ct_clock_is_tsc(void);
 
+/* About how many ticks make NS nanoseconds (for thresholds such as
+ * --min-duration). Calibrates for a few milliseconds on first use. */
+uint64_t ct_clock_ns_to_ticks(uint64_t ns);
+
 /* A linear map from ticks to nanoseconds relative to an origin on the
  * CLOCK_MONOTONIC time line. */
 typedef struct ct_clock_map {

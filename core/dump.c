@@ -150,6 +150,14 @@ static uint8_t make_prefix(char *out, char ph, const ct_dump_track *t) {
 void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
                   const ct_dump_track *tracks, uint32_t ntracks,
                   const ct_clock_map *m, ct_dump_args_fn args, void *ctx) {
+  ct_dump_ring_range(d, r, names, tracks, ntracks, m, args, ctx, 0, UINT64_MAX);
+}
+
+void ct_dump_ring_range(ct_dump *d, const ct_ring *r, const ct_strtab *names,
+                        const ct_dump_track *tracks, uint32_t ntracks,
+                        const ct_clock_map *m, ct_dump_args_fn args, void *ctx,
+                        uint64_t from, uint64_t to) {
+  bool all = from == 0 && to == UINT64_MAX;
   struct prefix *pre = malloc((ntracks ? ntracks : 1) * sizeof *pre);
   if (!pre) {
     d->jw.err = -ENOMEM;
@@ -165,6 +173,10 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
   for (size_t k = 0; k < n; k++) {
     const ct_event *e = ct_ring_at(r, k);
     if (e->track >= ntracks) continue;
+    if (!all) {
+      uint64_t end = e->kind == CT_EV_SLICE ? e->ts + e->dur : e->ts;
+      if (e->ts < from || end > to) continue;
+    }
     const struct prefix *p = &pre[e->track];
     size_t nlen;
     const char *name = ct_strtab_json(names, e->name, &nlen);

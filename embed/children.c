@@ -24,6 +24,7 @@ static struct {
   bool no_wait;
   char part[PATH_MAX + 64];
   ct_collect *collect;
+  uint64_t dropped; /* the children's, once merged */
 } C;
 
 static void report(ct_report_fn fn, const char *fmt, ...) {
@@ -149,7 +150,9 @@ uint64_t ct_children_append_events(ct_dump *d) {
   return ct_collect_events(C.collect);
 }
 
-uint64_t ct_children_dropped(void) { return ct_collect_dropped(C.collect); }
+uint64_t ct_children_dropped(void) {
+  return C.collect ? ct_collect_dropped(C.collect) : C.dropped;
+}
 
 void ct_children_forget_file(const char *path) { ct_collect_forget_file(C.collect, path); }
 
@@ -174,6 +177,7 @@ void ct_children_finish(void) {
     ct_collect_remove_dir(C.dir);
     C.dir[0] = 0;
   }
+  C.dropped = ct_collect_dropped(C.collect);
   ct_collect_free(C.collect);
   C.collect = NULL;
 }

@@ -22,6 +22,12 @@ _ENV_KEYS = ("CTRACE_COLLECT_DIR", "CTRACE_ORIGIN_NS", "CTRACE_ROOT_PID")
 _task_tracks = None
 
 
+def _ignore(fn):
+    """Keeps FN (a helper of ours) and what it calls out of the trace."""
+    _ctrace.mark_code(fn.__code__, 0)
+    return fn
+
+
 # ---- patching modules when they are imported ---------------------------
 
 class _PatchFinder:
@@ -31,6 +37,7 @@ class _PatchFinder:
     def __init__(self):
         self.patches = {}
 
+    @_ignore
     def find_spec(self, name, path=None, target=None):
         patch = self.patches.get(name)
         if patch is None:
@@ -231,6 +238,7 @@ def _rewrite(args, executable, shell, env, cwd):
     return argv, None, _child_env(env, env_add)
 
 
+@_ignore
 def _patch_subprocess(mod):
     original = mod.Popen._execute_child
 
@@ -256,9 +264,11 @@ _MP_SPAWN = "from multiprocessing.spawn import spawn_main"
 _MP_FORKSERVER = "from multiprocessing.forkserver import main"
 
 
+@_ignore
 def _patch_mp_util(mod):
     original = mod.spawnv_passfds
 
+    @_ignore
     def spawnv_passfds(path, args, passfds):
         args = list(args)
         try:
@@ -287,6 +297,7 @@ def _patch_mp_util(mod):
 def _patch_os(collect):
     exit_ = os._exit
 
+    @_ignore
     def _exit(status):
         _ctrace._dump()
         exit_(status)
@@ -299,6 +310,7 @@ def _patch_os(collect):
         if original is None:
             continue
 
+        @_ignore
         def exec_(*args, _original=original):
             _ctrace._dump()
             return _original(*args)
@@ -310,6 +322,7 @@ def _patch_os(collect):
     if collect and hasattr(os, "fork"):
         fork_ = os.fork
 
+        @_ignore
         def fork():
             pid = fork_()
             if pid:
@@ -320,6 +333,7 @@ def _patch_os(collect):
         os.fork = fork
 
 
+@_ignore
 def _after_fork_child():
     _ctrace._after_fork_child()
     if _task_tracks is not None:
@@ -328,6 +342,7 @@ def _after_fork_child():
 
 # ---- asyncio tasks (--log-async) -------------------------------------------
 
+@_ignore
 def _patch_asyncio_events(mod):
     global _task_tracks
     import weakref

@@ -210,11 +210,19 @@ def test_max_stack_depth_fork_child():
     if "--max-stack-depth" not in help_text:
         print("skipped: ctrace run has no --max-stack-depth yet")
         return
-    r = run_traced(["--max-stack-depth", "2", "-o", "d.json", script("procs_fork.py")])
+    r = run_traced(["--max-stack-depth", "2", "-o", "d.json", script("procs_depth.py")])
     assert_eq(r.returncode, 0, r.stderr)
     t = load("d.json")
     assert_eq(len(pids_of(t)), 2)
-    assert not slices(t, prefix="in_child ("), "in_child is deeper than 2"
+    # <module> is level 0, level1 level 1: both recorded in both processes;
+    # level2 and below in neither.
+    assert_eq(len(funcs_by_pid(t, "level1")), 2)
+    assert not slices(t, prefix="level2 ("), "level2 is deeper than 2"
+    assert not slices(t, prefix="level3 (")
+    r = run_traced(["-o", "d2.json", script("procs_depth.py")])
+    t = load("d2.json")
+    assert_eq(len(funcs_by_pid(t, "level3")), 2)
+    check_clean()
 
 
 def test_ignore_multiprocess():
