@@ -204,6 +204,7 @@ def _shell_words(cmd):
     return words
 
 
+@_ignore
 def _rewrite(args, executable, shell, env, cwd):
     """(args, executable, env) that run the same command traced, or None."""
     if isinstance(cwd, (bytes, os.PathLike)):
