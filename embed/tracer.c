@@ -1052,8 +1052,11 @@ int ct_tracer_start_current_thread(void) {
 
 static const char *process_name(void) {
   static char buf[256];
-  static char *child_name;
-  if (!child_name && Py_IsInitialized()) child_name = ct_children_process_name();
+  static char *child_name; /* asked again at every dump: forks rename */
+  if (Py_IsInitialized()) {
+    free(child_name);
+    child_name = ct_children_process_name();
+  }
   if (child_name) return child_name;
   const char *t = T.cfg->target;
   switch (T.cfg->target_kind) {
