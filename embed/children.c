@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static bool sigterm_pending; /* SIGTERM came during a dump */
+
 static struct {
   const ct_run_config *cfg;
   char dir[PATH_MAX]; /* the collection folder, "" when not collecting */
@@ -129,7 +131,7 @@ void ct_children_wait(bool py_alive) {
     }
     told = true;
     if (py_alive) {
-      if (PyErr_CheckSignals() < 0) { /* Ctrl-C: write what there is */
+      if (PyErr_CheckSignals() < 0 || sigterm_pending) { /* Ctrl-C, SIGTERM */
         PyErr_Clear();
         return;
       }
@@ -200,8 +202,9 @@ static PyObject *mod_after_fork_child(PyObject *self, PyObject *unused) {
   Py_RETURN_NONE;
 }
 
+static bool dumping;
+
 int ct_children_dump(bool from_signal) {
-  static bool dumping, sigterm_pending;
   if (dumping) {
     if (from_signal) sigterm_pending = true;
     return 1;

@@ -309,6 +309,14 @@ def test_process_subclass_executor_nested_pool_spawn():
 
 
 def test_ctrl_c_stops_waiting():
+    check_signal_stops_waiting(signal.SIGINT, 0)
+
+
+def test_sigterm_stops_waiting():
+    check_signal_stops_waiting(signal.SIGTERM, -signal.SIGTERM)
+
+
+def check_signal_stops_waiting(sig, status):
     env = dict(os.environ, TMPDIR=tmpdir())
     p = subprocess.Popen([harness.CTRACE, "run", "-o", "w.json", script("procs_long_child.py")],
                          cwd=harness.WORK, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -317,8 +325,8 @@ def test_ctrl_c_stops_waiting():
     assert "waiting for child processes: " in line, line
     child = int(re.search(r"processes: (\d+)", line).group(1))
     t0 = time.time()
-    p.send_signal(signal.SIGINT)
-    p.wait(timeout=30)
+    p.send_signal(sig)
+    assert_eq(p.wait(timeout=30), status)
     assert time.time() - t0 < 2, "the wait went on"
     t = load("w.json")
     assert_eq(len(pids_of(t)), 1)
