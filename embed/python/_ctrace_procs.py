@@ -147,22 +147,59 @@ def _python_args(rest, cwd):
     return ["--", script] + rest[i + 1:], env_add
 
 
+def _venv_version(path):
+    """The Python version of the virtual environment PATH belongs to ("" when
+    its pyvenv.cfg does not say), or None when it belongs to none."""
+    d = os.path.dirname(os.path.abspath(path))
+    for cfg in (os.path.join(d, "pyvenv.cfg"), os.path.join(os.path.dirname(d), "pyvenv.cfg")):
+        try:
+            with open(cfg, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, _, value = line.partition("=")
+            if key.strip() in ("version", "version_info"):
+                return value.strip()
+        return ""
+    return None
+
+
+def _python_option(path):
+    """The words that make ctrace run as the interpreter PATH would: [] for
+    ctrace's own choice, ["--python", PATH] for a virtual environment's or
+    this version's; None when ctrace cannot be it (another version)."""
+    mine = "%d.%d" % sys.version_info[:2]
+    version = _venv_version(path)
+    if version is not None:
+        if version and version != mine and not version.startswith(mine + "."):
+            return None
+        return ["--python", os.path.abspath(path)]
+    if os.path.basename(os.path.realpath(path)) == "python" + mine:
+        return ["--python", os.path.abspath(path)]
+    return []  # e.g. a pyenv shim: the environment decides, as for ctrace
+
+
 def _target(words, env, cwd):
     prog = words[0]
     path = _which(prog, env)
     if path is None:
         return None
+    python = []
     if _is_python_name(prog) or os.path.realpath(path) == os.path.realpath(sys.executable):
         rest = words[1:]
+        python = _python_option(path)
+        if python is None:
+            return None
     elif _python_shebang(path):
-        rest = [prog if "/" in prog else path] + words[1:]
+        rest = [prog if "/" in prog else path] + words[1:]  # ctrace reads the shebang
     else:
         return None
     parsed = _python_args(rest, cwd)
     if parsed is None:
         return None
     target, env_add = parsed
-    return [_EXE, "run"] + list(_OPTS) + target, env_add
+    return [_EXE, "run"] + list(_OPTS) + python + target, env_add
 
 
 def _child_env(env, env_add):

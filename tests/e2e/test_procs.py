@@ -391,4 +391,26 @@ def test_child_killed_loses_only_its_part():
     check_clean()
 
 
+def test_venv_python_child():
+    venv = os.path.join(harness.WORK, "venv")
+    subprocess.run(["/usr/bin/python3.11", "-m", "venv", "--without-pip", venv], check=True)
+    # An environment of another version: ctrace cannot be it, so that child
+    # runs untraced (and as it would).
+    other = os.path.join(harness.WORK, "other")
+    os.makedirs(os.path.join(other, "bin"))
+    os.symlink("/usr/bin/python3.11", os.path.join(other, "bin", "python"))
+    with open(os.path.join(other, "pyvenv.cfg"), "w") as f:
+        f.write("home = /usr/bin\nversion = 3.99.0\n")
+    code = ("import subprocess, sys\n"
+            "for py in sys.argv[1:]:\n"
+            "    subprocess.run([py, '-c', 'import sys; print(sys.prefix)'], check=True)\n")
+    r = run_traced(["-o", "v.json", "-c", code, venv + "/bin/python", "/usr/bin/python3",
+                    other + "/bin/python"])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(r.stdout.splitlines()[:2], [venv, "/usr"])
+    t = load("v.json")
+    assert_eq(len(pids_of(t)), 3)
+    check_clean()
+
+
 harness.main(globals())
