@@ -169,10 +169,27 @@ static bool sync_marker(const cJSON *meta, int64_t *ns) {
   return true;
 }
 
-/* First pass over one input. Returns 0 or 1 after printing the error. */
-static int scan_input(struct input *in) {
+/* Reports the error of a file that failed a skipping read: a checking
+ * read finds the same fault with its precise place and cause. */
+static void report_precisely(const char *path, ct_reader *skipping, int rc) {
+  ct_reader *r = ct_trace_open(path);
+  if (!r) return;
+  ct_rd_event ev;
+  int full;
+  while ((full = ct_reader_next(r, &ev)) == 1) {
+  }
+  if (full < 0) ct_trace_report(path, r, full);
+  else ct_trace_report(path, skipping, rc);
+  ct_reader_free(r);
+}
+
+/* First pass over one input. Without ALIGN only the metadata matters and
+ * the events are skipped; the second pass checks them. Returns 0 or 1
+ * after printing the error. */
+static int scan_input(struct input *in, bool align) {
   ct_reader *r = ct_trace_open(in->path);
   if (!r) return 1;
+  if (!align) ct_reader_skip_events(r);
   ct_rd_event ev;
   int rc;
   while ((rc = ct_reader_next(r, &ev)) == 1) {
@@ -188,7 +205,8 @@ static int scan_input(struct input *in) {
     }
   }
   if (rc < 0) {
-    ct_trace_report(in->path, r, rc);
+    if (align) ct_trace_report(in->path, r, rc);
+    else report_precisely(in->path, r, rc);
     ct_reader_free(r);
     return 1;
   }
@@ -531,7 +549,7 @@ int ct_cmd_combine(int argc, char **argv) {
   for (int i = 0; i < npos; i++) {
     ins[i].path = paths[i];
     ins[i].label = base_name(paths[i]);
-    if (scan_input(&ins[i])) goto out;
+    if (scan_input(&ins[i], o.align)) goto out;
   }
   uint64_t origin = 0;
   for (int i = 0; i < npos; i++)

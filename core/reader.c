@@ -55,7 +55,7 @@ struct ct_reader {
   bool eof;                /* no more data after buf[end] */
 
   enum state st;
-  bool array_form, saw_events, in_events_of_object;
+  bool array_form, saw_events, skip_events;
 
   struct member *members;
   size_t nmembers, members_cap;
@@ -282,11 +282,27 @@ static inline bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* Whether any of the 8 bytes in W is a quote, a backslash or a control
+ * byte: the bytes that end the fast path through a string. Exact (no false
+ * positives), by the usual has-zero-byte and has-less-than tricks. */
+static inline bool word_special(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t q = w ^ (ones * '"');
+  uint64_t b = w ^ (ones * '\\');
+  return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+}
+
 /* *pp at the opening quote. */
 static int scan_string(ct_reader *r, const char **pp, const char *end) {
   const unsigned char *p = (const unsigned char *)*pp + 1;
   const unsigned char *e = (const unsigned char *)end;
   for (;;) {
+    while (e - p >= 8) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      if (word_special(w)) break;
+      p += 8;
+    }
     while (p < e && *p != '"' && *p != '\\' && *p >= 0x20) p++;
     if (p >= e) return NEED;
     if (*p == '"') {
@@ -479,6 +495,43 @@ static int64_t parse_int(const char *s, size_t n) {
 static bool key_is(const char *k, size_t klen, const char *lit) {
   size_t n = strlen(lit);
   return klen == n && memcmp(k, lit, n) == 0;
+}
+
+/* Skips the event object at *pp without checking it: brackets are counted
+ * outside strings and strings are jumped over 8 bytes at a time. Used when
+ * a caller only wants the file's other members (ct_reader_skip_events). */
+static int skip_event(const char **pp, const char *end) {
+  const unsigned char *p = (const unsigned char *)*pp, *e = (const unsigned char *)end;
+  int depth = 0;
+  while (p < e) {
+    unsigned char c = *p++;
+    if (c == '"') {
+      for (;;) {
+        while (e - p >= 8) {
+          uint64_t w;
+          memcpy(&w, p, 8);
+          if (word_special(w)) break;
+          p += 8;
+        }
+        while (p < e && *p != '"' && *p != '\\') p++;
+        if (p >= e) return NEED;
+        if (*p == '"') {
+          p++;
+          break;
+        }
+        p += 2; /* a backslash and the byte it escapes */
+        if (p > e) return NEED;
+      }
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        *pp = (const char *)p;
+        return 0;
+      }
+    }
+  }
+  return NEED;
 }
 
 /* Parses the event object at *pp, filling EV. */
@@ -699,6 +752,11 @@ static int step(ct_reader *r, ct_rd_event *ev) {
       }
       return fail(r, CT_EPARSE, here(r, p), "expected an event object");
     }
+    if (r->skip_events) {
+      if ((rc = skip_event(&p, end))) return rc;
+      r->st = ST_EV_NEXT;
+      break;
+    }
     if ((rc = scan_event(r, &p, end, ev))) return rc;
     r->st = ST_EV_NEXT;
     r->pos = (size_t)(p - r->buf);
@@ -745,6 +803,8 @@ int ct_reader_next(ct_reader *r, ct_rd_event *ev) {
     if ((rc = fill(r))) return rc;
   }
 }
+
+void ct_reader_skip_events(ct_reader *r) { r->skip_events = true; }
 
 uint64_t ct_reader_error_at(const ct_reader *r) { return r->err_at; }
 

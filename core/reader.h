@@ -58,6 +58,12 @@ void ct_reader_free(ct_reader *r);
  * ct_reader_error_detail say where and what. Errors are sticky. */
 int ct_reader_next(ct_reader *r, ct_rd_event *ev);
 
+/* From now on, skips events instead of handing them out, without checking
+ * them: ct_reader_next goes straight to the end, reading only the other
+ * top-level members. Several times faster; for a first pass over a file
+ * that a second, checking pass reads again. */
+void ct_reader_skip_events(ct_reader *r);
+
 /* After an error: the byte offset in the uncompressed input (compressed,
  * for CT_EGZIP) where it was found, and a short text saying what was
  * expected (static, never NULL). */
