@@ -150,7 +150,7 @@ static int fill(ct_reader *r) {
     r->end -= r->start;
     r->start = 0;
   }
-  if (r->cap - r->end < CHUNK / 2) {
+  if (r->cap - r->end < r->cap / 4) {
     if (r->cap >= MAX_UNIT)
       return fail(r, CT_ETOOBIG, r->base, "a single value is larger than 1 GiB");
     size_t ncap = r->cap * 2;
@@ -169,7 +169,9 @@ static int fill(ct_reader *r) {
 }
 
 static int setup(ct_reader *r) {
+  /* Small inputs in memory (tests, the fuzzer) start with a small buffer. */
   r->cap = 2 * CHUNK;
+  if (r->fd < 0 && r->mem_len < CHUNK / 4) r->cap = 16384;
   r->buf = malloc(r->cap);
   if (!r->buf) return -ENOMEM;
   if (r->fd < 0) {

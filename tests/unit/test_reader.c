@@ -302,7 +302,36 @@ static void test_files(void) {
   CHECK_EQ(ct_reader_open(&r, tmpdir()), -EISDIR);
 }
 
+static void test_skip(void) {
+  size_t len;
+  char *s = big_trace(20000, &len, false);
+  ct_reader *r;
+  CHECK_EQ(ct_reader_open_mem(&r, s, len), 0);
+  ct_reader_skip_events(r);
+  struct result res = read_all(r);
+  CHECK_EQ(res.rc, 0);
+  CHECK_EQ(res.events, 0);
+  CHECK(ct_reader_find_member(r, "file_info", NULL) != NULL);
+  ct_reader_free(r);
+  /* strings with escaped quotes and brackets inside are skipped whole */
+  const char *t = "{\"traceEvents\":[{\"name\":\"a\\\"}]{[\",\"args\":{\"x\":[1,{}]}}],\"m\":{\"k\":1}}";
+  CHECK_EQ(ct_reader_open_mem(&r, t, strlen(t)), 0);
+  ct_reader_skip_events(r);
+  res = read_all(r);
+  CHECK_EQ(res.rc, 0);
+  CHECK(ct_reader_find_member(r, "m", NULL) != NULL);
+  ct_reader_free(r);
+  /* truncated inside the events */
+  CHECK_EQ(ct_reader_open_mem(&r, s, len / 2), 0);
+  ct_reader_skip_events(r);
+  res = read_all(r);
+  CHECK_EQ(res.rc, CT_ETRUNC);
+  ct_reader_free(r);
+  free(s);
+}
+
 int main(void) {
+  test_skip();
   test_table();
   test_fields();
   test_numbers();
