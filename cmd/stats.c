@@ -269,7 +269,7 @@ static void finish(struct func *f, const struct call *cl, const struct frame *fr
 }
 
 static int compute(struct collect *c, struct func *f) {
-  qsort(c->calls, c->ncalls, sizeof *c->calls, cmp_call);
+  if (c->ncalls) qsort(c->calls, c->ncalls, sizeof *c->calls, cmp_call);
   struct frame *stack = NULL;
   size_t depth = 0, cap = 0;
   uint32_t cur = UINT32_MAX;
