@@ -32,9 +32,9 @@ TARGETS = {"combine": 3.0, "stats": 2.0}
 def generate(path, n, pid, origin_ns, seed):
     """Writes N events; returns the file size."""
     rnd = random.Random(seed)
-    names = ["%s (/home/user/project/pkg/module_%02d.py:%d)" % (
-        rnd.choice(["handle_request", "parse", "Model.forward", "compute", "_helper",
-                    "Session.run", "render_template", "load", "validate", "encode"]) +
+    names = ["%s (/srv/app/pkg/mod_%02d.py:%d)" % (
+        rnd.choice(["handle", "parse", "Model.forward", "compute", "_helper",
+                    "Session.run", "render", "load", "validate", "encode"]) +
         ("_%d" % i), i % 40, 10 + 7 * i) for i in range(300)]
     names += ["builtins.len", "list.append", "dict.get", "str.join", "posix.stat"]
     tids = [pid, pid + 1, pid + 2, pid + 3]
@@ -77,7 +77,7 @@ def generate(path, n, pid, origin_ns, seed):
         f.write(json.dumps({"version": "0.1.0", "python": "3.11.2", "overflow": False, "dropped_events": 0,
                             "origin_monotonic_ns": origin_ns}))
         f.write(',"file_info":')
-        f.write(json.dumps({"files": {"/home/user/project/pkg/module_%02d.py" % i: ["x = 1\n" * 200, 200]
+        f.write(json.dumps({"files": {"/srv/app/pkg/mod_%02d.py" % i: ["x = 1\n" * 200, 200]
                                       for i in range(40)},
                             "functions": {n: [n.split("(")[-1].split(":")[0], 1] for n in names if "(" in n}}))
         f.write("}\n")
@@ -109,11 +109,15 @@ def main():
     try:
         big, big2 = os.path.join(work, "big.json"), os.path.join(work, "big2.json")
         t0 = time.perf_counter()
-        size = generate(big, a.events, 4242, 10_000_000_000, 1)
-        size2 = generate(big2, a.events, 4242, 10_050_000_000, 2)
-        with open(big, "rb") as fi, gzip.open(big + ".gz", "wb", compresslevel=1) as fo:
-            shutil.copyfileobj(fi, fo, 1 << 20)
-        print("generated 2 x %d events (%.1f MB, %.1f MB) in %.1f s" % (
+        stamp = os.path.join(work, "events-%d" % a.events)
+        if not os.path.exists(stamp):  # a kept --dir is reused
+            generate(big, a.events, 4242, 10_000_000_000, 1)
+            generate(big2, a.events, 4242, 10_050_000_000, 2)
+            with open(big, "rb") as fi, gzip.open(big + ".gz", "wb", compresslevel=1) as fo:
+                shutil.copyfileobj(fi, fo, 1 << 20)
+            open(stamp, "w").close()
+        size, size2 = os.path.getsize(big), os.path.getsize(big2)
+        print("inputs: 2 x %d events (%.1f MB, %.1f MB; ready in %.1f s)" % (
             a.events, size / 1e6, size2 / 1e6, time.perf_counter() - t0))
         runs = [
             ("combine", "combine (2 inputs)", [a.ctrace, "combine", big, big2, "-o", os.path.join(work, "out.json")], size + size2),

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define CHUNK (1u << 20)          /* bytes read or inflated per refill */
 #define ZIN_SIZE (256u << 10)     /* compressed bytes read at once */
@@ -26,6 +29,7 @@ enum state {
   ST_EV_FIRST,    /* after '[': an event or ']' */
   ST_EV_ITEM,     /* after ',': an event */
   ST_EV_NEXT,     /* after an event: ',' or ']' */
+  ST_SKIP,        /* inside the event list, skipping (ct_reader_skip_events) */
   ST_TRAILER,     /* after the top-level value: only whitespace */
   ST_END,
 };
@@ -56,6 +60,9 @@ struct ct_reader {
 
   enum state st;
   bool array_form, saw_events, skip_events;
+  /* skipping state, kept across refills */
+  int skip_depth;
+  bool skip_in_string, skip_escape;
 
   struct member *members;
   size_t nmembers, members_cap;
@@ -284,28 +291,39 @@ static inline bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Whether any of the 8 bytes in W is a quote, a backslash or a control
- * byte: the bytes that end the fast path through a string. Exact (no false
- * positives), by the usual has-zero-byte and has-less-than tricks. */
-static inline bool word_special(uint64_t w) {
+/* The bytes of W that are a quote, a backslash or a control byte (the ones
+ * that end the fast path through a string), as a mask of 0x80 bits. The
+ * lowest set bit is exact (the usual has-zero-byte and has-less-than
+ * tricks; higher bits may be false alarms after a true one). */
+static inline uint64_t special_mask(uint64_t w) {
   const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   uint64_t q = w ^ (ones * '"');
   uint64_t b = w ^ (ones * '\\');
   return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
 }
 
+/* Moves P to the first quote, backslash or control byte before E, or to E. */
+static inline const unsigned char *find_special(const unsigned char *p, const unsigned char *e) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (e - p >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t m = special_mask(w);
+    if (m) return p + (__builtin_ctzll(m) >> 3);
+    p += 8;
+  }
+#endif
+  while (p < e && *p != '"' && *p != '\\' && *p >= 0x20) p++;
+  return p;
+}
+
 /* *pp at the opening quote. */
-static int scan_string(ct_reader *r, const char **pp, const char *end) {
+static inline __attribute__((always_inline)) int scan_string(ct_reader *r, const char **pp,
+                                                             const char *end) {
   const unsigned char *p = (const unsigned char *)*pp + 1;
   const unsigned char *e = (const unsigned char *)end;
   for (;;) {
-    while (e - p >= 8) {
-      uint64_t w;
-      memcpy(&w, p, 8);
-      if (word_special(w)) break;
-      p += 8;
-    }
-    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20) p++;
+    p = find_special(p, e);
     if (p >= e) return NEED;
     if (*p == '"') {
       *pp = (const char *)p + 1;
@@ -335,7 +353,7 @@ static int scan_string(ct_reader *r, const char **pp, const char *end) {
 /* A number per JSON's grammar. It ends at the first byte that cannot
  * continue it; running into the end of the data needs more unless the
  * input is over. */
-static int scan_number(ct_reader *r, const char **pp, const char *end) {
+static inline int scan_number(ct_reader *r, const char **pp, const char *end) {
   const char *p = *pp;
   const char *s = p;
 #define AT_END() (p >= end)
@@ -502,20 +520,15 @@ static bool key_is(const char *k, size_t klen, const char *lit) {
 /* Skips the event object at *pp without checking it: brackets are counted
  * outside strings and strings are jumped over 8 bytes at a time. Used when
  * a caller only wants the file's other members (ct_reader_skip_events). */
-static int skip_event(const char **pp, const char *end) {
+__attribute__((noinline)) static int skip_event(const char **pp, const char *end) {
   const unsigned char *p = (const unsigned char *)*pp, *e = (const unsigned char *)end;
   int depth = 0;
   while (p < e) {
     unsigned char c = *p++;
     if (c == '"') {
       for (;;) {
-        while (e - p >= 8) {
-          uint64_t w;
-          memcpy(&w, p, 8);
-          if (word_special(w)) break;
-          p += 8;
-        }
-        while (p < e && *p != '"' && *p != '\\') p++;
+        p = find_special(p, e);
+        while (p < e && *p < 0x20) p = find_special(p + 1, e); /* not checked here */
         if (p >= e) return NEED;
         if (*p == '"') {
           p++;
@@ -555,7 +568,12 @@ static int scan_event(ct_reader *r, const char **pp, const char *end, ct_rd_even
       p++;
       if ((rc = skip_ws(&p, end))) return rc;
       const char *v = p;
-      if ((rc = scan_value(r, &p, end, 1))) return rc;
+      /* Strings and numbers, nearly every value of an event, without the
+       * general dispatch. */
+      if (*p == '"') rc = scan_string(r, &p, end);
+      else if (*p == '-' || (*p >= '0' && *p <= '9')) rc = scan_number(r, &p, end);
+      else rc = scan_value(r, &p, end, 1);
+      if (rc) return rc;
       size_t vlen = (size_t)(p - v);
       if (klen == 2 && k[0] == 'p' && k[1] == 'h') {
         if (*v != '"' || vlen < 3)
@@ -686,7 +704,7 @@ static int step(ct_reader *r, ct_rd_event *ev) {
     } else if (c == '[') {
       r->array_form = true;
       r->saw_events = true;
-      r->st = ST_EV_FIRST;
+      r->st = r->skip_events ? ST_SKIP : ST_EV_FIRST;
     } else if (starts_value(c)) {
       return fail(r, CT_ENOTTRACE, here(r, p), "the top level is neither an object nor an array");
     } else {
@@ -715,7 +733,7 @@ static int step(ct_reader *r, ct_rd_event *ev) {
       }
       p++;
       r->saw_events = true;
-      r->st = ST_EV_FIRST;
+      r->st = r->skip_events ? ST_SKIP : ST_EV_FIRST;
     } else {
       const char *v = p;
       if ((rc = scan_value(r, &p, end, 1))) return rc;
@@ -773,6 +791,7 @@ static int step(ct_reader *r, ct_rd_event *ev) {
     }
     p++;
     break;
+  case ST_SKIP: /* handled by skip_list */
   case ST_TRAILER:
     return fail(r, CT_EPARSE, here(r, p), "unexpected data after the end of the trace");
   case ST_END:
@@ -782,12 +801,115 @@ static int step(ct_reader *r, ct_rd_event *ev) {
   return 0;
 }
 
+/* Skips bytes one at a time from *PP to E, tracking strings and brackets;
+ * returns true with *PP after the list's closing ']' when found. */
+static bool skip_bytes(ct_reader *r, const char **pp, const char *e) {
+  const char *p = *pp;
+  int depth = r->skip_depth;
+  bool str = r->skip_in_string, esc = r->skip_escape;
+  bool found = false;
+  for (; p < e; p++) {
+    char c = *p;
+    if (str) {
+      if (esc) esc = false;
+      else if (c == '\\') esc = true;
+      else if (c == '"') str = false;
+    } else if (c == '"') {
+      str = true;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}') {
+      depth--;
+    } else if (c == ']') {
+      if (depth == 0) {
+        p++;
+        found = true;
+        break;
+      }
+      depth--;
+    }
+  }
+  r->skip_depth = depth;
+  r->skip_in_string = str;
+  r->skip_escape = esc;
+  *pp = p;
+  return found;
+}
+
+#ifdef __SSE2__
+static inline uint64_t eq_mask(const char *p, char c) {
+  __m128i v = _mm_set1_epi8(c);
+  uint64_t m = 0;
+  for (int i = 0; i < 4; i++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+    m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)) << (16 * i);
+  }
+  return m;
+}
+#endif
+
+/* Skips the rest of the event list (ST_SKIP) without checking it: 64 bytes
+ * at a time, strings found by the parity of their quotes, brackets counted
+ * outside them. Blocks with a backslash or a ']' outside strings (where the
+ * list may end) go byte by byte. Returns 0 at the end of the list, NEED
+ * when the buffer is used up (all of it consumed), or an error. */
+static int skip_list(ct_reader *r) {
+  const char *p = r->buf + r->pos, *e = r->buf + r->end;
+  bool found = false;
+#ifdef __SSE2__
+  while (e - p >= 64 && !found) {
+    uint64_t bs = eq_mask(p, '\\');
+    uint64_t quote = eq_mask(p, '"');
+    uint64_t sq = eq_mask(p, ']');
+    uint64_t in = quote; /* inclusive prefix parity of quotes */
+    in ^= in << 1;
+    in ^= in << 2;
+    in ^= in << 4;
+    in ^= in << 8;
+    in ^= in << 16;
+    in ^= in << 32;
+    if (r->skip_in_string) in = ~in;
+    if (bs || r->skip_escape || (sq & ~in)) {
+      found = skip_bytes(r, &p, p + 64);
+      continue;
+    }
+    uint64_t open = eq_mask(p, '{') | eq_mask(p, '[');
+    uint64_t close = eq_mask(p, '}');
+    r->skip_depth += __builtin_popcountll(open & ~in) - __builtin_popcountll(close & ~in);
+    r->skip_in_string = in >> 63;
+    p += 64;
+  }
+#endif
+  if (!found) found = skip_bytes(r, &p, e);
+  r->pos = r->start = (size_t)(p - r->buf);
+  if (!found) {
+    if (r->skip_depth < 0) return fail(r, CT_EPARSE, here(r, p), "unbalanced brackets");
+    return NEED;
+  }
+  if (r->skip_depth != 0) return fail(r, CT_EPARSE, here(r, p - 1), "unbalanced brackets");
+  r->st = r->array_form ? ST_TRAILER : ST_OBJ_NEXT;
+  return 0;
+}
+
 int ct_reader_next(ct_reader *r, ct_rd_event *ev) {
   if (r->err) return r->err;
   if (r->st == ST_END) return 0;
   for (;;) {
     r->start = r->pos;
-    int rc = step(r, ev);
+    int rc;
+    if (r->st == ST_SKIP) {
+      rc = skip_list(r);
+      if (rc == NEED && r->eof) {
+        /* The array form may lack its closing bracket. */
+        if (r->array_form && r->skip_depth == 0 && !r->skip_in_string) {
+          r->st = ST_END;
+          return 0;
+        }
+        return fail(r, CT_ETRUNC, here(r, r->buf + r->end), "the file ends inside \"traceEvents\"");
+      }
+    } else {
+      rc = step(r, ev);
+    }
     if (rc == 0) continue;
     if (rc == 1) return 1;
     if (rc == 2) {

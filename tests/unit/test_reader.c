@@ -110,6 +110,18 @@ static const struct {
 static void test_table(void) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     struct result res = read_str(cases[i].text);
+    if (cases[i].rc == 0) {
+      /* what reads cleanly also skips cleanly */
+      ct_reader *r;
+      CHECK_EQ(ct_reader_open_mem(&r, cases[i].text, strlen(cases[i].text)), 0);
+      ct_reader_skip_events(r);
+      struct result sk = read_all(r);
+      ct_reader_free(r);
+      if (sk.rc != 0 || sk.events != 0) {
+        fprintf(stderr, "case %zu %s: skipping gives %d\n", i, cases[i].text, sk.rc);
+        ct_check_failures++;
+      }
+    }
     if (res.rc != cases[i].rc || res.events != cases[i].events ||
         (cases[i].err_at >= 0 && (long long)res.err_at != cases[i].err_at)) {
       fprintf(stderr, "case %zu %s: rc %d (%s) events %d at %llu; want rc %d events %d at %lld\n", i,
@@ -330,7 +342,42 @@ static void test_skip(void) {
   free(s);
 }
 
+/* Skipping agrees with a full read on awkward text: brackets and escaped
+ * quotes inside strings, nested args, every prefix of the file, and
+ * lengths around the 64-byte blocks the fast skip works in. */
+static void test_skip_agrees(void) {
+  static const char *evs[] = {
+      "{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"name\":\"a]}[{\\\"\\\\\",\"args\":{\"v\":[1,[2,{\"x\":\"]\"}]]}}",
+      "{\"ph\":\"i\",\"ts\":3,\"name\":\"\\\\\",\"s\":\"g\"}",
+      "{\"ph\":\"C\",\"ts\":4,\"name\":\"q\\\"]\\\"\",\"args\":{\"d\":[]}}",
+      "{\"ph\":\"M\",\"name\":\"process_name\",\"args\":{\"name\":\"}}}]]]\"}}",
+  };
+  char buf[8192];
+  for (int pad = 0; pad < 70; pad++) {
+    for (int form = 0; form < 2; form++) {
+      size_t k = (size_t)sprintf(buf, form ? "[%*s" : "{\"a\":[\"]\"],\"traceEvents\":[%*s", pad, "");
+      for (int i = 0; i < 12; i++) k += (size_t)sprintf(buf + k, "%s%s", i ? "," : "", evs[(i + pad) % 4]);
+      k += (size_t)sprintf(buf + k, form ? "]" : "],\"m\":{\"x\":\"]\"}}");
+      for (size_t n = form ? k - 30 : k; n <= k; n++) {
+        struct result full = read_mem(buf, n);
+        ct_reader *r;
+        CHECK_EQ(ct_reader_open_mem(&r, buf, n), 0);
+        ct_reader_skip_events(r);
+        struct result sk = read_all(r);
+        ct_reader_free(r);
+        if (n == k) CHECK_EQ(full.rc, 0);
+        if (full.rc == 0 && sk.rc != 0) {
+          fprintf(stderr, "pad %d form %d len %zu/%zu: skip %d\n", pad, form, n, k, sk.rc);
+          ct_check_failures++;
+        }
+        if (full.rc != 0 && full.rc != CT_ETRUNC) CHECK_EQ(full.rc, 0);
+      }
+    }
+  }
+}
+
 int main(void) {
+  test_skip_agrees();
   test_skip();
   test_table();
   test_fields();
