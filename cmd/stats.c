@@ -549,10 +549,12 @@ int ct_cmd_stats(int argc, char **argv) {
   } else {
     char line[512], a[32], b[32], d[32], e[32], g[32];
     human(a, sizeof a, wall);
+    char shortpath[256];
+    fit(shortpath, sizeof shortpath, path, 30);
     snprintf(line, sizeof line,
              "%s: wall time %s, %" PRIu64 " events, %zu process%s, %zu thread%s, %" PRIu64
              " dropped\n\n",
-             path, a, c.events, nproc, nproc == 1 ? "" : "es", nthr, nthr == 1 ? "" : "s",
+             shortpath, a, c.events, nproc, nproc == 1 ? "" : "es", nthr, nthr == 1 ? "" : "s",
              dropped);
     ct_jw_cstr(&w, line);
     /* 8 + 4 * 11 + 2 = 54 columns of numbers; the name gets the rest of 100. */

@@ -707,6 +707,8 @@ static int step(ct_reader *r, ct_rd_event *ev) {
       r->st = r->skip_events ? ST_SKIP : ST_EV_FIRST;
     } else if (starts_value(c)) {
       return fail(r, CT_ENOTTRACE, here(r, p), "the top level is neither an object nor an array");
+    } else if (c == '<') {
+      return fail(r, CT_ENOTTRACE, here(r, p), "this is HTML or XML, not a JSON trace");
     } else {
       return fail(r, CT_EPARSE, here(r, p), "expected '{' or '['");
     }

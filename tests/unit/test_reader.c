@@ -96,6 +96,7 @@ static const struct {
     {"[1,2,3]", CT_ENOTTRACE, 0, 1},
     {"\"trace\"", CT_ENOTTRACE, 0, 0},
     {"42", CT_ENOTTRACE, 0, 0},
+    {"\n<!DOCTYPE html><html>", CT_ENOTTRACE, 0, 1},
     /* events without their required fields */
     {"[{}]", CT_EFIELD, 0, 1},
     {"[{\"ts\":1}]", CT_EFIELD, 0, 1},
