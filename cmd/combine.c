@@ -12,6 +12,7 @@
 #include "core/dump.h"
 #include "core/error.h"
 #include "core/reader.h"
+#include "core/strtab.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -154,11 +155,21 @@ struct input {
   int64_t max_id;         /* the largest pid or tid */
   struct imap pids;       /* every pid seen -> its pid in the output */
   bool remaps;            /* some pid changes */
-  cJSON *members;         /* the top-level members other than the events */
+  /* The top-level members other than the events, as the file has them
+   * (key text without its quotes, value text); owned. */
+  struct rawm {
+    char *key, *val;
+    size_t vlen;
+  } *m;
+  size_t nm;
+  cJSON *cmeta, *vmeta;   /* ctrace_metadata, viztracer_metadata, or NULL */
 };
 
-static cJSON *member(const struct input *in, const char *key) {
-  return in->members ? cJSON_GetObjectItemCaseSensitive(in->members, key) : NULL;
+/* The raw value of member KEY of IN (the last one of that name), or NULL. */
+static const struct rawm *raw_member(const struct input *in, const char *key) {
+  for (size_t i = in->nm; i-- > 0;)
+    if (strcmp(in->m[i].key, key) == 0) return &in->m[i];
+  return NULL;
 }
 
 /* Reads the sync marker (µs) of metadata object META, if any. */
@@ -210,49 +221,45 @@ static int scan_input(struct input *in, bool align) {
     ct_reader_free(r);
     return 1;
   }
-  /* The members are JSON already checked by the reader; parse them as one
-   * object for merging. */
+  /* Keep the members' text; only the small metadata objects are parsed.
+   * file_info (which holds the sources) is merged as text. */
   size_t n = ct_reader_member_count(r);
-  in->members = cJSON_CreateObject();
-  for (size_t i = 0; i < n && in->members; i++) {
+  in->m = calloc(n ? n : 1, sizeof *in->m);
+  if (!in->m) {
+    ct_errorf("cannot read '%s': %s", in->path, strerror(ENOMEM));
+    ct_reader_free(r);
+    return 1;
+  }
+  for (size_t i = 0; i < n; i++) {
     const char *k, *v;
     size_t kl, vl;
     ct_reader_member(r, i, &k, &kl, &v, &vl);
-    cJSON *val = cJSON_ParseWithLength(v, vl);
-    char *key = malloc(kl + 3);
-    if (!val || !key) {
-      cJSON_Delete(val);
-      free(key);
-      ct_errorf("cannot read '%s': out of memory", in->path);
+    struct rawm *m = &in->m[in->nm];
+    m->key = strndup(k, kl);
+    m->val = malloc(vl + 1);
+    if (!m->key || !m->val) {
+      free(m->key);
+      free(m->val);
+      ct_errorf("cannot read '%s': %s", in->path, strerror(ENOMEM));
       ct_reader_free(r);
       return 1;
     }
-    /* K is the key's JSON text without its quotes. */
-    char *quoted = malloc(kl + 3);
-    if (!quoted) {
-      cJSON_Delete(val);
-      free(key);
-      ct_errorf("cannot read '%s': out of memory", in->path);
-      ct_reader_free(r);
-      return 1;
-    }
-    quoted[0] = '"';
-    memcpy(quoted + 1, k, kl);
-    quoted[kl + 1] = '"';
-    key[ct_json_unescape(key, quoted, kl + 2)] = 0;
-    free(quoted);
-    cJSON_DeleteItemFromObjectCaseSensitive(in->members, key); /* last one wins */
-    cJSON_AddItemToObject(in->members, key, val);
-    free(key);
+    memcpy(m->val, v, vl + 1);
+    m->vlen = vl;
+    in->nm++;
   }
+  const struct rawm *cmr = raw_member(in, "ctrace_metadata");
+  const struct rawm *vmr = raw_member(in, "viztracer_metadata");
+  in->cmeta = cmr ? cJSON_ParseWithLength(cmr->val, cmr->vlen) : NULL;
+  in->vmeta = vmr ? cJSON_ParseWithLength(vmr->val, vmr->vlen) : NULL;
   ct_reader_free(r);
-  const cJSON *cm = member(in, "ctrace_metadata");
+  const cJSON *cm = in->cmeta;
   const cJSON *o = cm ? cJSON_GetObjectItemCaseSensitive(cm, "origin_monotonic_ns") : NULL;
   if (cJSON_IsNumber(o) && o->valuedouble > 0) {
     in->has_origin = true;
     in->origin_ns = (uint64_t)o->valuedouble;
   }
-  in->has_sync = sync_marker(cm, &in->sync_ns) || sync_marker(member(in, "viztracer_metadata"), &in->sync_ns);
+  in->has_sync = sync_marker(cm, &in->sync_ns) || sync_marker(in->vmeta, &in->sync_ns);
   return 0;
 }
 
@@ -387,20 +394,73 @@ static void merge_keys(cJSON *dst, const cJSON *src) {
   }
 }
 
+/* Writes the members of one object of file_info ("files" or "functions")
+ * that no earlier input had, as text. */
+struct fi_out {
+  ct_dump *d;
+  ct_strtab *seen; /* keys written so far */
+  bool comma;
+};
+
+static int write_new_member(void *ctx, const char *k, size_t kl, const char *v, size_t vl) {
+  struct fi_out *o = ctx;
+  uint32_t before = ct_strtab_count(o->seen);
+  int64_t id = ct_strtab_intern(o->seen, k, kl);
+  if (id < 0) return (int)id;
+  if (ct_strtab_count(o->seen) == before) return 0; /* the first input's wins */
+  if (o->comma) ct_jw_char(&o->d->jw, ',');
+  o->comma = true;
+  ct_jw_raw(&o->d->jw, k, kl);
+  ct_jw_char(&o->d->jw, ':');
+  ct_jw_raw(&o->d->jw, v, vl);
+  return 0;
+}
+
+struct fi_pick {
+  const char *want;
+  struct fi_out *out;
+};
+
+static int pick_member(void *ctx, const char *k, size_t kl, const char *v, size_t vl) {
+  struct fi_pick *p = ctx;
+  size_t n = strlen(p->want);
+  if (kl != n + 2 || memcmp(k + 1, p->want, n) != 0) return 0;
+  int rc = ct_json_object_members(v, vl, write_new_member, p->out);
+  return rc == CT_EPARSE ? 0 : rc; /* not an object: nothing to merge */
+}
+
+/* "file_info":{"files":{...},"functions":{...}}, the union of the inputs'. */
+static int write_file_info(ct_dump *d, struct input *ins, int n) {
+  static const char *const parts[] = {"files", "functions"};
+  int rc = 0;
+  ct_jw_cstr(&d->jw, ",\"file_info\":{");
+  for (int k = 0; k < 2 && !rc; k++) {
+    struct fi_out o = {d, ct_strtab_new(), false};
+    if (!o.seen) return -ENOMEM;
+    ct_jw_cstr(&d->jw, k ? ",\"functions\":{" : "\"files\":{");
+    for (int i = 0; i < n && !rc; i++) {
+      const struct rawm *fi = raw_member(&ins[i], "file_info");
+      struct fi_pick p = {parts[k], &o};
+      if (fi) rc = ct_json_object_members(fi->val, fi->vlen, pick_member, &p);
+      if (rc == CT_EPARSE) rc = 0;
+    }
+    ct_jw_char(&d->jw, '}');
+    ct_strtab_free(o.seen);
+  }
+  ct_jw_char(&d->jw, '}');
+  return rc;
+}
+
 /* Writes the merged ctrace_metadata, file_info and the inputs' other
  * members (the first input's value wins) after the events. */
 static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint64_t origin) {
   cJSON *meta = cJSON_CreateObject();
-  cJSON *files = cJSON_CreateObject();
-  cJSON *funcs = cJSON_CreateObject();
-  cJSON *others = cJSON_CreateObject();
   cJSON *sources = cJSON_CreateArray();
   bool overflow = false;
   double dropped = 0;
   const cJSON *first_meta = NULL;
   for (int i = 0; i < n; i++) {
-    const cJSON *cm = member(&ins[i], "ctrace_metadata");
-    const cJSON *vm = member(&ins[i], "viztracer_metadata");
+    const cJSON *cm = ins[i].cmeta, *vm = ins[i].vmeta;
     if (cm && !first_meta) first_meta = cm;
     for (int k = 0; k < 2; k++) {
       const cJSON *m = k ? vm : cm;
@@ -408,19 +468,6 @@ static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint6
       overflow |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "overflow"));
       const cJSON *dr = cJSON_GetObjectItemCaseSensitive(m, "dropped_events");
       if (cJSON_IsNumber(dr)) dropped += dr->valuedouble;
-    }
-    const cJSON *fi = member(&ins[i], "file_info");
-    if (cJSON_IsObject(fi)) {
-      merge_keys(files, cJSON_GetObjectItemCaseSensitive(fi, "files"));
-      merge_keys(funcs, cJSON_GetObjectItemCaseSensitive(fi, "functions"));
-    }
-    if (ins[i].members) {
-      for (const cJSON *c = ins[i].members->child; c; c = c->next) {
-        if (!strcmp(c->string, "ctrace_metadata") || !strcmp(c->string, "file_info") ||
-            !strcmp(c->string, "displayTimeUnit") || cJSON_GetObjectItemCaseSensitive(others, c->string))
-          continue;
-        cJSON_AddItemToObject(others, c->string, cJSON_Duplicate(c, true));
-      }
     }
     cJSON_AddItemToArray(sources, cJSON_CreateString(ins[i].path));
   }
@@ -440,37 +487,29 @@ static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint6
     merge_keys(meta, rest);
     cJSON_Delete(rest);
   }
-  cJSON *fi = cJSON_CreateObject();
-  cJSON_AddItemToObject(fi, "files", files);
-  cJSON_AddItemToObject(fi, "functions", funcs);
-
-  int rc = 0;
-  char *t1 = cJSON_PrintUnformatted(meta);
-  char *t2 = cJSON_PrintUnformatted(fi);
-  if (!t1 || !t2) rc = -ENOMEM;
-  if (!rc) {
-    ct_jw_cstr(&d->jw, ",\"ctrace_metadata\":");
-    ct_jw_cstr(&d->jw, t1);
-    ct_jw_cstr(&d->jw, ",\"file_info\":");
-    ct_jw_cstr(&d->jw, t2);
-    for (const cJSON *c = others->child; c && !rc; c = c->next) {
-      char *t = cJSON_PrintUnformatted(c);
-      if (!t) {
-        rc = -ENOMEM;
-        break;
-      }
-      ct_jw_char(&d->jw, ',');
-      ct_jw_cstr_quoted(&d->jw, c->string);
-      ct_jw_char(&d->jw, ':');
-      ct_jw_cstr(&d->jw, t);
-      free(t);
+  char *text = cJSON_PrintUnformatted(meta);
+  cJSON_Delete(meta);
+  if (!text) return -ENOMEM;
+  ct_jw_cstr(&d->jw, ",\"ctrace_metadata\":");
+  ct_jw_cstr(&d->jw, text);
+  free(text);
+  int rc = write_file_info(d, ins, n);
+  /* Other members (otherData, viztracer_metadata, ...): the first of each name. */
+  for (int i = 0; i < n && !rc; i++) {
+    for (size_t j = 0; j < ins[i].nm; j++) {
+      const char *k = ins[i].m[j].key;
+      if (!strcmp(k, "ctrace_metadata") || !strcmp(k, "file_info") || !strcmp(k, "displayTimeUnit"))
+        continue;
+      bool dup = false;
+      for (int a = 0; a <= i && !dup; a++)
+        for (size_t b = 0; b < (a == i ? j : ins[a].nm) && !dup; b++) dup = !strcmp(ins[a].m[b].key, k);
+      if (dup) continue;
+      ct_jw_cstr(&d->jw, ",\"");
+      ct_jw_cstr(&d->jw, k);
+      ct_jw_cstr(&d->jw, "\":");
+      ct_jw_raw(&d->jw, ins[i].m[j].val, ins[i].m[j].vlen);
     }
   }
-  free(t1);
-  free(t2);
-  cJSON_Delete(meta);
-  cJSON_Delete(fi);
-  cJSON_Delete(others);
   return rc;
 }
 
@@ -593,7 +632,13 @@ out:
   if (open) ct_dump_abort(&d);
   for (int i = 0; ins && i < npos; i++) {
     imap_free(&ins[i].pids);
-    cJSON_Delete(ins[i].members);
+    for (size_t j = 0; j < ins[i].nm; j++) {
+      free(ins[i].m[j].key);
+      free(ins[i].m[j].val);
+    }
+    free(ins[i].m);
+    cJSON_Delete(ins[i].cmeta);
+    cJSON_Delete(ins[i].vmeta);
   }
   free(ins);
   free(s.buf);

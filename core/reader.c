@@ -166,12 +166,20 @@ static int fill(ct_reader *r) {
     r->buf = nb;
     r->cap = ncap;
   }
-  size_t room = r->cap - r->end;
-  if (room > 4 * CHUNK) room = 4 * CHUNK;
-  ssize_t k = r->gzip ? gz_read(r, r->buf + r->end, room) : src_read(r, r->buf + r->end, room);
-  if (k < 0) return r->err ? r->err : fail(r, (int)k, here(r, r->buf + r->end), "read error");
-  if (k == 0) r->eof = true;
-  r->end += (size_t)k;
+  /* Fill all the room: a value that did not fit is parsed again from its
+   * start after each refill, so refills must be few (the buffer doubles). */
+  size_t room = r->cap - r->end, got = 0;
+  while (got < room) {
+    char *at = r->buf + r->end + got;
+    ssize_t k = r->gzip ? gz_read(r, at, room - got) : src_read(r, at, room - got);
+    if (k < 0) return r->err ? r->err : fail(r, (int)k, here(r, at), "read error");
+    if (k == 0) {
+      r->eof = true;
+      break;
+    }
+    got += (size_t)k;
+  }
+  r->end += got;
   return 0;
 }
 
@@ -1047,4 +1055,65 @@ size_t ct_json_unescape(char *out, const char *s, size_t n) {
     }
   }
   return (size_t)(o - out);
+}
+
+/* Past the JSON value at P (checked JSON assumed; stops at E regardless). */
+static const char *skip_json(const char *p, const char *e) {
+  if (p >= e) return e;
+  if (*p == '"') {
+    for (p++; p < e; p++) {
+      if (*p == '\\') p++;
+      else if (*p == '"') return p + 1;
+    }
+    return e;
+  }
+  if (*p == '{' || *p == '[') {
+    int depth = 0;
+    bool str = false;
+    for (; p < e; p++) {
+      char c = *p;
+      if (str) {
+        if (c == '\\') p++;
+        else if (c == '"') str = false;
+      } else if (c == '"') {
+        str = true;
+      } else if (c == '{' || c == '[') {
+        depth++;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return p + 1;
+      }
+    }
+    return e;
+  }
+  while (p < e && *p != ',' && *p != '}' && *p != ']' && !is_ws(*p)) p++;
+  return p;
+}
+
+int ct_json_object_members(const char *s, size_t n, ct_json_member_fn fn, void *ctx) {
+  const char *p = s, *e = s + n;
+  while (p < e && is_ws(*p)) p++;
+  if (p >= e || *p != '{') return CT_EPARSE;
+  p++;
+  for (;;) {
+    while (p < e && is_ws(*p)) p++;
+    if (p >= e) return CT_EPARSE;
+    if (*p == '}') return 0;
+    if (*p != '"') return CT_EPARSE;
+    const char *k = p;
+    p = skip_json(p, e);
+    size_t klen = (size_t)(p - k);
+    while (p < e && is_ws(*p)) p++;
+    if (p >= e || *p != ':') return CT_EPARSE;
+    p++;
+    while (p < e && is_ws(*p)) p++;
+    const char *v = p;
+    p = skip_json(p, e);
+    if (p == v) return CT_EPARSE;
+    int rc = fn(ctx, k, klen, v, (size_t)(p - v));
+    if (rc) return rc;
+    while (p < e && is_ws(*p)) p++;
+    if (p < e && *p == ',') p++;
+    else if (p < e && *p == '}') return 0;
+    else return CT_EPARSE;
+  }
 }

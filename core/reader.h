@@ -85,6 +85,18 @@ void ct_reader_member(const ct_reader *r, size_t i, const char **key, size_t *ke
 /* The raw JSON value of the member KEY, or NULL. */
 const char *ct_reader_find_member(const ct_reader *r, const char *key, size_t *len);
 
+/* Called for each member of an object: KEY is the key's JSON text with its
+ * quotes, VALUE the value's JSON text. Returns 0 to go on, or anything
+ * else to stop with that result. */
+typedef int (*ct_json_member_fn)(void *ctx, const char *key, size_t key_len, const char *value,
+                                 size_t value_len);
+
+/* Calls FN for each member of the JSON object text S (N bytes), in order.
+ * S is meant to be JSON the reader already checked (a member's value); on
+ * anything else it stops safely. Returns 0, CT_EPARSE when S is not an
+ * object, or FN's result when nonzero. */
+int ct_json_object_members(const char *s, size_t n, ct_json_member_fn fn, void *ctx);
+
 /* Decodes the JSON string text S (N bytes, with its quotes) into OUT,
  * which must hold N bytes; returns the decoded length. \u0000 and invalid
  * escapes become U+FFFD, so the result is a C string without inner NULs. */
