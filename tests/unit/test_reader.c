@@ -377,7 +377,33 @@ static void test_skip_agrees(void) {
   }
 }
 
+struct collected {
+  char text[512];
+  size_t n;
+};
+
+static int collect(void *ctx, const char *k, size_t kl, const char *v, size_t vl) {
+  struct collected *c = ctx;
+  c->n += (size_t)snprintf(c->text + c->n, sizeof c->text - c->n, "<%.*s=%.*s>", (int)kl, k, (int)vl, v);
+  return 0;
+}
+
+static void test_object_members(void) {
+  struct collected c = {{0}, 0};
+  const char *s = " { \"a\" : [1,{\"x\":\"]}\"}] , \"b\\\"\":\"v\\\"}\",\"c\":-1.5e3,\"d\":{},\"e\":null } ";
+  CHECK_EQ(ct_json_object_members(s, strlen(s), collect, &c), 0);
+  CHECK_STREQ(c.text, "<\"a\"=[1,{\"x\":\"]}\"}]><\"b\\\"\"=\"v\\\"}\"><\"c\"=-1.5e3><\"d\"={}><\"e\"=null>");
+  c.n = 0;
+  c.text[0] = 0;
+  CHECK_EQ(ct_json_object_members("{}", 2, collect, &c), 0);
+  CHECK_EQ(c.n, 0);
+  CHECK_EQ(ct_json_object_members("[1]", 3, collect, &c), CT_EPARSE);
+  CHECK_EQ(ct_json_object_members("{\"a\":", 5, collect, &c), CT_EPARSE);
+  CHECK_EQ(ct_json_object_members("{\"a\" 1}", 7, collect, &c), CT_EPARSE);
+}
+
 int main(void) {
+  test_object_members();
   test_skip_agrees();
   test_skip();
   test_table();
