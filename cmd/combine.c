@@ -31,20 +31,22 @@ enum { OPT_ALIGN, OPT_HELP, OPT_OUTPUT };
 /* Sorted by long name (checked at start-up). */
 static const ct_optdef combine_opts[] = {
     {"align", 0, CT_ARG_FLAG, OPT_ALIGN, NULL,
-     "shift each input to start at 0 (or at its sync marker) and keep equal pids apart"},
+     "start each input at 0 (or its sync marker)"},
     {"align-combine", 0, CT_ARG_FLAG, OPT_ALIGN, NULL, NULL}, /* VizTracer's spelling */
     {"help", 'h', CT_ARG_FLAG, OPT_HELP, NULL, "show this help and exit"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE",
-     "write to FILE: .json (default result.json), .json.gz, .html"},
+     "write FILE (default result.json)"},
 };
 #define NOPTS (sizeof combine_opts / sizeof *combine_opts)
 
 static void combine_help(void) {
   printf("Usage: ctrace combine [options] a.json b.json.gz ... [-o out.json]\n"
          "\n"
+
          "Merges the events of several traces (ctrace's, VizTracer's, any Chrome Trace\n"
          "Event file, plain or gzip) into one trace, with their metadata merged:\n"
          "overflow if any input overflowed, dropped events summed, file_info joined.\n"
+         "The output is .json (default result.json), .json.gz or .html by its name.\n"
          "\n"
          "Without --align, traces keep their own clock. Traces written by ctrace record\n"
          "the run's origin on CLOCK_MONOTONIC, so traces of separate runs on the same\n"

@@ -26,7 +26,7 @@ enum { OPT_HELP, OPT_OUTPUT };
 static const ct_optdef convert_opts[] = {
     {"help", 'h', CT_ARG_FLAG, OPT_HELP, NULL, "show this help and exit"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE",
-     "write to FILE: .json, .json.gz, .html or .csv (required)"},
+     "write FILE: .json, .json.gz, .html or .csv"},
 };
 #define NOPTS (sizeof convert_opts / sizeof *convert_opts)
 

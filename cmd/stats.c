@@ -30,7 +30,7 @@ static const ct_optdef stats_opts[] = {
     {"sort", 's', CT_ARG_VALUE, OPT_SORT, "KEY", "total (default), self, count or avg"},
     {"tid", 't', CT_ARG_VALUE, OPT_TID, "TID", "only the events of thread TID"},
     {"top", 'n', CT_ARG_VALUE, OPT_TOP, "N",
-     "show the first N functions (default 20 for text, all for json and csv; 0 = all)"},
+     "the first N functions (0 = all; text: 20)"},
 };
 #define NOPTS (sizeof stats_opts / sizeof *stats_opts)
 
@@ -46,7 +46,7 @@ static void stats_help(void) {
          "Total time counts a recursive function once per outermost call, as cProfile's\n"
          "cumulative time does; avg is the mean duration of one call. All processes\n"
          "and threads are summed unless --pid or --tid pick one. json and csv give\n"
-         "times in microseconds, for scripts.\n"
+         "times in microseconds and list every function unless --top says otherwise.\n"
          "\n"
          "Options:\n");
   ct_args_help(stats_opts, NOPTS);
