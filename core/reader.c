@@ -604,13 +604,16 @@ static int scan_event(ct_reader *r, const char **pp, const char *end, ct_rd_even
           return fail(r, CT_EFIELD, here(r, obj), "an event's \"dur\" is not a number");
         }
       } else if (key_is(k, klen, "pid")) {
-        ev->has_pid = true;
-        ev->pid = *v == '"' ? 0 : parse_int(v, vlen);
-        ev->pid_at = (size_t)(v - obj);
-        ev->pid_len = vlen;
+        /* Only numbers count (Perfetto reads a string as a name). */
+        bool num = *v == '-' || (*v >= '0' && *v <= '9');
+        ev->has_pid = num;
+        ev->pid = num ? parse_int(v, vlen) : 0;
+        ev->pid_at = num ? (size_t)(v - obj) : 0;
+        ev->pid_len = num ? vlen : 0;
       } else if (key_is(k, klen, "tid")) {
-        ev->has_tid = true;
-        ev->tid = *v == '"' ? 0 : parse_int(v, vlen);
+        bool num = *v == '-' || (*v >= '0' && *v <= '9');
+        ev->has_tid = num;
+        ev->tid = num ? parse_int(v, vlen) : 0;
       } else if (key_is(k, klen, "name")) {
         if (*v == '"') {
           ev->name = v;

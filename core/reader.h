@@ -33,7 +33,7 @@ typedef struct ct_rd_event {
   bool has_ts, has_dur, has_pid, has_tid;
   int64_t ts_ns;      /* "ts" in ns (the file says µs) */
   int64_t dur_ns;     /* "dur" in ns */
-  int64_t pid, tid;   /* 0 when absent or not a number */
+  int64_t pid, tid;   /* 0 when absent or not a number (has_* false then) */
   const char *name;   /* the "name" value as JSON text with its quotes, or NULL */
   size_t name_len;
   /* Where the values of "ts" and "pid" sit in JSON (offset, length), for
