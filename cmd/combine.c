@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef CTRACE_VERSION
 #define CTRACE_VERSION "0"
@@ -587,6 +588,13 @@ int ct_cmd_combine(int argc, char **argv) {
   ct_dump d;
   bool open = false;
   if (!ins) goto out;
+  for (int i = 0; i < npos; i++) {
+    struct stat st;
+    if (stat(paths[i], &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+      ct_errorf("cannot combine '%s': not a regular file (combine reads each input twice)", paths[i]);
+      goto out;
+    }
+  }
   for (int i = 0; i < npos; i++) {
     ins[i].path = paths[i];
     ins[i].label = base_name(paths[i]);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { OPT_HELP, OPT_OUTPUT };
 
@@ -140,35 +141,45 @@ static const char *pname_of(const struct pnames *p, int64_t pid) {
   return "";
 }
 
-/* First pass: the process names (they may come anywhere in the file). */
+/* Remembers the name of a process_name event; 0 or -ENOMEM. */
+static int note_name(struct pnames *pn, const ct_rd_event *ev) {
+  if (ev->ph != 'M' || ev->name_len != 14 || memcmp(ev->name, "\"process_name\"", 14) != 0) return 0;
+  cJSON *e = cJSON_ParseWithLength(ev->json, ev->len);
+  const cJSON *args = e ? cJSON_GetObjectItemCaseSensitive(e, "args") : NULL;
+  const cJSON *name = args ? cJSON_GetObjectItemCaseSensitive(args, "name") : NULL;
+  int rc = 0;
+  if (cJSON_IsString(name)) {
+    if (pn->n == pn->cap) {
+      size_t c = pn->cap ? pn->cap * 2 : 16;
+      struct pname *v = realloc(pn->v, c * sizeof *v);
+      if (!v) rc = -ENOMEM;
+      else {
+        pn->v = v;
+        pn->cap = c;
+      }
+    }
+    if (!rc) {
+      pn->v[pn->n].pid = ev->pid;
+      pn->v[pn->n].name = strdup(name->valuestring);
+      if (pn->v[pn->n].name) pn->n++;
+      else rc = -ENOMEM;
+    }
+  }
+  cJSON_Delete(e);
+  return rc;
+}
+
+/* First pass: the process names, which may come anywhere in the file. A
+ * pipe cannot be read twice: there the names seen before each row serve. */
 static int collect_names(const char *in, struct pnames *pn) {
+  struct stat st;
+  if (stat(in, &st) == 0 && !S_ISREG(st.st_mode)) return 0;
   ct_reader *r = ct_trace_open(in);
   if (!r) return 1;
   ct_rd_event ev;
   int rc;
-  while ((rc = ct_reader_next(r, &ev)) == 1) {
-    if (ev.ph != 'M' || ev.name_len != 14 || memcmp(ev.name, "\"process_name\"", 14) != 0) continue;
-    cJSON *e = cJSON_ParseWithLength(ev.json, ev.len);
-    const cJSON *args = e ? cJSON_GetObjectItemCaseSensitive(e, "args") : NULL;
-    const cJSON *name = args ? cJSON_GetObjectItemCaseSensitive(args, "name") : NULL;
-    if (cJSON_IsString(name)) {
-      if (pn->n == pn->cap) {
-        size_t c = pn->cap ? pn->cap * 2 : 16;
-        struct pname *v = realloc(pn->v, c * sizeof *v);
-        if (!v) {
-          cJSON_Delete(e);
-          rc = -ENOMEM;
-          break;
-        }
-        pn->v = v;
-        pn->cap = c;
-      }
-      pn->v[pn->n].pid = ev.pid;
-      pn->v[pn->n].name = strdup(name->valuestring);
-      if (pn->v[pn->n].name) pn->n++;
-    }
-    cJSON_Delete(e);
-  }
+  while ((rc = ct_reader_next(r, &ev)) == 1)
+    if ((rc = note_name(pn, &ev))) break;
   if (rc < 0) ct_trace_report(in, r, rc);
   ct_reader_free(r);
   return rc < 0;
@@ -197,6 +208,7 @@ static int to_csv(const char *in, const char *out) {
   ct_jw_cstr(&w, "id,time,pid,ppid,process_name,parent_process_name,broken,error_type,error_value,traceback\r\n");
   ct_rd_event ev;
   while ((rc = ct_reader_next(r, &ev)) == 1) {
+    if (ev.ph == 'M' && (rc = note_name(&pn, &ev))) break;
     if (ev.ph != 'X') continue;
     if (ev.name_len > name_cap) {
       free(name);

@@ -123,6 +123,30 @@ def test_filters():
     harness.assert_eq(json.loads(r.stdout)["functions"], [], "no such pid")
 
 
+def test_gzip_through_a_pipe():
+    import gzip
+    import subprocess
+    tr = make()
+    with open(harness.WORK + "/fib.json", "rb") as f:
+        data = gzip.compress(f.read())
+    r = subprocess.run([harness.CTRACE, "stats", "/dev/stdin", "-f", "json"], input=data,
+                       capture_output=True, cwd=harness.WORK)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    harness.assert_eq(st["totals"]["events"], len(tr["traceEvents"]), "events")
+    r = subprocess.run([harness.CTRACE, "convert", "/dev/stdin", "-o", "p.csv"], input=data,
+                       capture_output=True, cwd=harness.WORK)
+    assert r.returncode == 0, r.stderr
+    with open(harness.WORK + "/p.csv") as f:
+        rows = list(csv.reader(f))
+    harness.assert_eq(len(rows) - 1, len(harness.slices(tr)), "rows")
+    assert all(row[4] == "fib.py" for row in rows[1:]), rows[1]
+    r = subprocess.run([harness.CTRACE, "combine", "fib.json", "/dev/stdin", "-o", "c.json"],
+                       input=data, capture_output=True, cwd=harness.WORK)
+    harness.assert_eq(r.returncode, 1, "combine reads twice")
+    assert b"not a regular file" in r.stderr, r.stderr
+
+
 def test_begin_end_events_and_errors():
     evs = [{"ph": "B", "name": "outer", "ts": 0, "pid": 1, "tid": 1},
            {"ph": "B", "name": "inner", "ts": 2, "pid": 1, "tid": 1},
