@@ -178,7 +178,7 @@ static const struct rawm *raw_member(const struct input *in, const char *key) {
 /* Reads the sync marker (µs) of metadata object META, if any. */
 static bool sync_marker(const cJSON *meta, int64_t *ns) {
   const cJSON *s = meta ? cJSON_GetObjectItemCaseSensitive(meta, "sync_marker") : NULL;
-  if (!cJSON_IsNumber(s)) return false;
+  if (!cJSON_IsNumber(s) || !(fabs(s->valuedouble) * 1000.0 < (double)CT_TS_MAX)) return false;
   *ns = (int64_t)llround(s->valuedouble * 1000.0);
   return true;
 }
@@ -258,7 +258,8 @@ static int scan_input(struct input *in, bool align) {
   ct_reader_free(r);
   const cJSON *cm = in->cmeta;
   const cJSON *o = cm ? cJSON_GetObjectItemCaseSensitive(cm, "origin_monotonic_ns") : NULL;
-  if (cJSON_IsNumber(o) && o->valuedouble > 0) {
+  /* An origin beyond 2^62 ns (146 years of uptime) is not a real one. */
+  if (cJSON_IsNumber(o) && o->valuedouble > 0 && o->valuedouble < 4.6e18) {
     in->has_origin = true;
     in->origin_ns = (uint64_t)o->valuedouble;
   }

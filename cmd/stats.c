@@ -256,6 +256,13 @@ static int cmp_call(const void *a, const void *b) {
   return x->seq > y->seq ? -1 : x->seq < y->seq;          /* callers end (are written) later */
 }
 
+/* A + B, held at INT64_MAX: sums of many huge durations in a hostile file
+ * must not overflow. Both are >= 0. */
+static inline int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 struct frame {
   int64_t end, children;
   uint32_t call;
@@ -264,7 +271,7 @@ struct frame {
 static void finish(struct func *f, const struct call *cl, const struct frame *fr) {
   struct func *fn = &f[cl->name];
   int64_t self = cl->dur - fr->children;
-  fn->self += self > 0 ? self : 0;
+  fn->self = sat_add(fn->self, self > 0 ? self : 0);
   fn->active--;
 }
 
@@ -292,13 +299,13 @@ static int compute(struct collect *c, struct func *f) {
     if (depth) {
       struct frame *p = &stack[depth - 1];
       int64_t inside = (end < p->end ? end : p->end) - cl->ts;
-      if (inside > 0) p->children += inside;
+      if (inside > 0) p->children = sat_add(p->children, inside);
     }
     struct func *fn = &f[cl->name];
     fn->count++;
-    fn->sum += cl->dur;
+    fn->sum = sat_add(fn->sum, cl->dur);
     if (cl->dur > fn->max) fn->max = cl->dur;
-    if (!fn->active) fn->total += cl->dur;
+    if (!fn->active) fn->total = sat_add(fn->total, cl->dur);
     fn->active++;
     if (depth == cap) {
       size_t n = cap ? cap * 2 : 256;
@@ -435,7 +442,8 @@ int ct_cmd_stats(int argc, char **argv) {
     const char *m = ct_reader_find_member(r, k ? "viztracer_metadata" : "ctrace_metadata", &n);
     cJSON *j = m ? cJSON_ParseWithLength(m, n) : NULL;
     const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "dropped_events") : NULL;
-    if (cJSON_IsNumber(d) && d->valuedouble > 0) dropped += (uint64_t)d->valuedouble;
+    if (cJSON_IsNumber(d) && d->valuedouble > 0)
+      dropped += d->valuedouble < 1e18 ? (uint64_t)d->valuedouble : (uint64_t)1e18;
     cJSON_Delete(j);
   }
   /* Calls still open at the end of the file count up to its last timestamp. */

@@ -486,7 +486,7 @@ bool ct_json_usec_to_ns(const char *s, size_t n, int64_t *ns) {
       fdigits++;
     }
   }
-  if (p == e) {
+  if (p == e && ip < (uint64_t)CT_TS_MAX / 1000) {
     while (fdigits < 3) {
       frac *= 10;
       fdigits++;
@@ -506,8 +506,8 @@ bool ct_json_usec_to_ns(const char *s, size_t n, int64_t *ns) {
   if (endp == tmp) return false;
   d *= 1000.0;
   if (!(d == d)) return false;
-  if (d > 9.2e18) d = 9.2e18;
-  if (d < -9.2e18) d = -9.2e18;
+  if (d > (double)CT_TS_MAX) d = (double)CT_TS_MAX;
+  if (d < -(double)CT_TS_MAX) d = -(double)CT_TS_MAX;
   *ns = (int64_t)llround(d);
   return true;
 }

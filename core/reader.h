@@ -31,8 +31,8 @@ typedef struct ct_rd_event {
   uint64_t offset;    /* byte offset of the event in the (uncompressed) input */
   char ph;            /* the phase letter; always present */
   bool has_ts, has_dur, has_pid, has_tid;
-  int64_t ts_ns;      /* "ts" in ns (the file says µs) */
-  int64_t dur_ns;     /* "dur" in ns */
+  int64_t ts_ns;      /* "ts" in ns (the file says µs), within +-CT_TS_MAX */
+  int64_t dur_ns;     /* "dur" in ns, within +-CT_TS_MAX */
   int64_t pid, tid;   /* 0 when absent or not a number (has_* false then) */
   const char *name;   /* the "name" value as JSON text with its quotes, or NULL */
   size_t name_len;
@@ -102,8 +102,12 @@ int ct_json_object_members(const char *s, size_t n, ct_json_member_fn fn, void *
  * escapes become U+FFFD, so the result is a C string without inner NULs. */
 size_t ct_json_unescape(char *out, const char *s, size_t n);
 
+/* The largest time the reader gives, in ns (about 73 years), and its
+ * negative the smallest: sums and differences of two never overflow. */
+#define CT_TS_MAX ((int64_t)1 << 61)
+
 /* Parses a JSON number (N bytes) in µs into ns, exactly for up to three
- * decimals. Returns false when it is not a number. */
+ * decimals, clamped to +-CT_TS_MAX. Returns false when it is not a number. */
 bool ct_json_usec_to_ns(const char *s, size_t n, int64_t *ns);
 
 #endif

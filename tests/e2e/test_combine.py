@@ -196,6 +196,26 @@ def test_bad_inputs():
     harness.assert_eq(r.returncode, 2, "usage error")
 
 
+def test_hostile_numbers():
+    # Huge, tiny and odd numbers must not overflow anything (the sanitizer
+    # build aborts on signed overflow).
+    evs = [x("a", 1e300, 1e300), x("b", -1e300, 1e300), x("c", 9223372036854775807, -5),
+           x("d", 0.0000001, 1.23456789e-3), x("e", 2305843009213693.952, 1e20)]
+    evs += [{"ph": "B", "name": "o", "ts": -1e300, "pid": 1, "tid": 1},
+            {"ph": "E", "ts": 1e300, "pid": 1, "tid": 1}]
+    harness.write("h1.json", trace(evs, meta={"origin_monotonic_ns": 1e300, "sync_marker": 1e300,
+                                              "dropped_events": 1e300, "overflow": "yes"}))
+    harness.write("h2.json", trace(evs, meta={"origin_monotonic_ns": 3, "sync_marker": -1e20}))
+    for args in (["combine", "h1.json", "h2.json", "-o", "h.json"],
+                 ["combine", "--align", "h1.json", "h2.json", "h1.json", "-o", "h.json"],
+                 ["stats", "h1.json"], ["stats", "h2.json", "-f", "json"],
+                 ["convert", "h1.json", "-o", "h.csv"]):
+        r = harness.run(args)
+        assert r.returncode == 0, (args, r.stderr)
+        if args[0] == "combine":
+            harness.load("h.json")
+
+
 def test_help():
     r = harness.run(["combine", "--help"])
     assert r.returncode == 0
