@@ -197,6 +197,23 @@ static void report_precisely(const char *path, ct_reader *skipping, int rc) {
   ct_reader_free(r);
 }
 
+struct origin_find {
+  uint64_t ns;
+  bool found;
+};
+
+/* Finds "origin_monotonic_ns" as a whole number of up to 19 digits. */
+static int find_origin(void *ctx, const char *k, size_t kl, const char *v, size_t vl) {
+  struct origin_find *f = ctx;
+  if (kl != 21 || memcmp(k, "\"origin_monotonic_ns\"", 21) != 0) return 0;
+  uint64_t n = 0;
+  size_t i = 0;
+  for (; i < vl && i < 19 && v[i] >= '0' && v[i] <= '9'; i++) n = n * 10 + (uint64_t)(v[i] - '0');
+  f->found = i > 0 && i == vl;
+  f->ns = n;
+  return 0;
+}
+
 /* First pass over one input. Without ALIGN only the metadata matters and
  * the events are skipped; the second pass checks them. Returns 0 or 1
  * after printing the error. */
@@ -257,11 +274,16 @@ static int scan_input(struct input *in, bool align) {
   in->vmeta = vmr ? cJSON_ParseWithLength(vmr->val, vmr->vlen) : NULL;
   ct_reader_free(r);
   const cJSON *cm = in->cmeta;
-  const cJSON *o = cm ? cJSON_GetObjectItemCaseSensitive(cm, "origin_monotonic_ns") : NULL;
-  /* An origin beyond 2^62 ns (146 years of uptime) is not a real one. */
-  if (cJSON_IsNumber(o) && o->valuedouble > 0 && o->valuedouble < 4.6e18) {
-    in->has_origin = true;
-    in->origin_ns = (uint64_t)o->valuedouble;
+  /* The origin exceeds a double's 53 bits after 104 days of uptime: read
+   * its digits, not cJSON's double. */
+  if (cmr) {
+    struct origin_find f = {0, false};
+    ct_json_object_members(cmr->val, cmr->vlen, find_origin, &f);
+    /* An origin beyond 2^62 ns (146 years of uptime) is not a real one. */
+    if (f.found && f.ns > 0 && f.ns < ((uint64_t)1 << 62)) {
+      in->has_origin = true;
+      in->origin_ns = f.ns;
+    }
   }
   in->has_sync = sync_marker(cm, &in->sync_ns) || sync_marker(in->vmeta, &in->sync_ns);
   return 0;
@@ -461,7 +483,7 @@ static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint6
   cJSON *meta = cJSON_CreateObject();
   cJSON *sources = cJSON_CreateArray();
   bool overflow = false;
-  double dropped = 0;
+  uint64_t dropped = 0;
   const cJSON *first_meta = NULL;
   for (int i = 0; i < n; i++) {
     const cJSON *cm = ins[i].cmeta, *vm = ins[i].vmeta;
@@ -471,7 +493,8 @@ static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint6
       if (!m) continue;
       overflow |= cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "overflow"));
       const cJSON *dr = cJSON_GetObjectItemCaseSensitive(m, "dropped_events");
-      if (cJSON_IsNumber(dr)) dropped += dr->valuedouble;
+      if (cJSON_IsNumber(dr) && dr->valuedouble > 0)
+        dropped += dr->valuedouble < 1e18 ? (uint64_t)dr->valuedouble : (uint64_t)1e18;
     }
     cJSON_AddItemToArray(sources, cJSON_CreateString(ins[i].path));
   }
@@ -480,22 +503,27 @@ static int write_members(ct_dump *d, struct input *ins, int n, bool align, uint6
   const cJSON *py = first_meta ? cJSON_GetObjectItemCaseSensitive(first_meta, "python") : NULL;
   cJSON_AddStringToObject(meta, "python", cJSON_IsString(py) ? py->valuestring : "");
   cJSON_AddBoolToObject(meta, "overflow", overflow);
-  cJSON_AddNumberToObject(meta, "dropped_events", dropped);
-  cJSON_AddNumberToObject(meta, "origin_monotonic_ns", (double)origin);
   cJSON_AddBoolToObject(meta, "aligned", align);
   cJSON_AddItemToObject(meta, "combined_from", sources);
   if (first_meta) {
     cJSON *rest = cJSON_Duplicate(first_meta, true);
     /* A sync marker belongs to one input's clock; after combining it does not hold. */
     cJSON_DeleteItemFromObjectCaseSensitive(rest, "sync_marker");
+    cJSON_DeleteItemFromObjectCaseSensitive(rest, "dropped_events");
+    cJSON_DeleteItemFromObjectCaseSensitive(rest, "origin_monotonic_ns");
     merge_keys(meta, rest);
     cJSON_Delete(rest);
   }
   char *text = cJSON_PrintUnformatted(meta);
   cJSON_Delete(meta);
   if (!text) return -ENOMEM;
-  ct_jw_cstr(&d->jw, ",\"ctrace_metadata\":");
-  ct_jw_cstr(&d->jw, text);
+  /* The counts are written as integers: cJSON would print a double. */
+  ct_jw_cstr(&d->jw, ",\"ctrace_metadata\":{\"dropped_events\":");
+  ct_jw_u64(&d->jw, dropped);
+  ct_jw_cstr(&d->jw, ",\"origin_monotonic_ns\":");
+  ct_jw_u64(&d->jw, origin);
+  ct_jw_cstr(&d->jw, text[1] == '}' ? "" : ",");
+  ct_jw_cstr(&d->jw, text + 1);
   free(text);
   int rc = write_file_info(d, ins, n);
   /* Other members (otherData, viztracer_metadata, ...): the first of each name. */

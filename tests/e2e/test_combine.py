@@ -142,6 +142,21 @@ def test_metadata_merged_and_sync_marker():
     harness.assert_eq(ts, {"f": -50, "g": 50, "h": 0}, "aligned at the sync marker")
 
 
+def test_big_origins_stay_exact():
+    # After 104 days of uptime CLOCK_MONOTONIC passes 2^53 ns: no doubles.
+    o1, o2 = 12345678901234567, 12345678901234567 + 1001
+    harness.write("o1.json", trace([x("f", 1, 1)], meta={"origin_monotonic_ns": o1, "dropped_events": 2}))
+    harness.write("o2.json", trace([x("g", 1, 1)], meta={"origin_monotonic_ns": o2, "dropped_events": 3}))
+    r = harness.run(["combine", "o2.json", "o1.json", "-o", "o.json"])
+    assert r.returncode == 0, r.stderr
+    with open(harness.WORK + "/o.json") as f:
+        text = f.read()
+    assert '"origin_monotonic_ns":%d' % o1 in text, text[-300:]
+    o = json.loads(text)
+    harness.assert_eq(o["ctrace_metadata"]["dropped_events"], 5, "dropped")
+    harness.assert_eq({e["name"]: e["ts"] for e in o["traceEvents"]}, {"f": 1, "g": 2.001}, "shift")
+
+
 def test_array_form_and_viztracer_input():
     # VizTracer-style array without its closing bracket, and an object with
     # viztracer_metadata
