@@ -12,7 +12,7 @@ clang=${CLANG:-clang}
 mkdir -p "$out/corpus"
 "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src" -DCTRACE_CORE_BUILD \
-  "$src/tests/fuzz/fuzz_reader.c" "$src/core/reader.c" "$src/core/error.c" -lz \
+  "$src/tests/fuzz/fuzz_reader.c" "$src/core/reader.c" "$src/core/jsonr.c" "$src/core/error.c" -lz \
   -o "$out/fuzz_reader"
 cd "$out"
 exec ./fuzz_reader -max_total_time="$secs" -max_len=8192 -timeout=10 -print_final_stats=1 \

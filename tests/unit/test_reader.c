@@ -181,6 +181,11 @@ static void test_numbers(void) {
   size_t n = ct_json_unescape(out, s, strlen(s));
   out[n] = 0;
   CHECK_STREQ(out, "a\n\xc3\xa9\xf0\x9f\x98\x80\"\xef\xbf\xbd");
+  s = "\"\\u\\u\\u\\ud800x\\u12\"";
+  n = ct_json_unescape(out, s, strlen(s));
+  CHECK(n <= strlen(s));
+  out[n] = 0;
+  CHECK_STREQ(out, "???\xef\xbf\xbdx?12");
 }
 
 /* Builds a trace of N events as text (caller frees). */
