@@ -20,7 +20,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #ifndef CTRACE_VERSION
@@ -166,6 +169,7 @@ struct input {
   } *m;
   size_t nm;
   cJSON *cmeta, *vmeta;   /* ctrace_metadata, viztracer_metadata, or NULL */
+  char err[1536];         /* why the first pass failed, or "" */
 };
 
 /* The raw value of member KEY of IN (the last one of that name), or NULL. */
@@ -183,18 +187,25 @@ static bool sync_marker(const cJSON *meta, int64_t *ns) {
   return true;
 }
 
-/* Reports the error of a file that failed a skipping read: a checking
- * read finds the same fault with its precise place and cause. */
-static void report_precisely(const char *path, ct_reader *skipping, int rc) {
-  ct_reader *r = ct_trace_open(path);
-  if (!r) return;
+/* The error of a file that failed a skipping read, into IN->err: a
+ * checking read finds the same fault with its precise place and cause. */
+static void describe_precisely(struct input *in, ct_reader *skipping, int rc) {
+  ct_reader *r;
+  int full = ct_reader_open(&r, in->path);
+  if (full) {
+    ct_trace_describe(in->err, sizeof in->err, in->path, NULL, full);
+    return;
+  }
   ct_rd_event ev;
-  int full;
   while ((full = ct_reader_next(r, &ev)) == 1) {
   }
-  if (full < 0) ct_trace_report(path, r, full);
-  else ct_trace_report(path, skipping, rc);
+  if (full < 0) ct_trace_describe(in->err, sizeof in->err, in->path, r, full);
+  else ct_trace_describe(in->err, sizeof in->err, in->path, skipping, rc);
   ct_reader_free(r);
+}
+
+static void nomem(struct input *in) {
+  snprintf(in->err, sizeof in->err, "cannot read '%s': %s", in->path, strerror(ENOMEM));
 }
 
 struct origin_find {
@@ -215,11 +226,15 @@ static int find_origin(void *ctx, const char *k, size_t kl, const char *v, size_
 }
 
 /* First pass over one input. Without ALIGN only the metadata matters and
- * the events are skipped; the second pass checks them. Returns 0 or 1
- * after printing the error. */
+ * the events are skipped; the second pass checks them. Returns 0, or 1
+ * with the error in IN->err (it runs on a worker thread: no printing). */
 static int scan_input(struct input *in, bool align) {
-  ct_reader *r = ct_trace_open(in->path);
-  if (!r) return 1;
+  ct_reader *r;
+  int orc = ct_reader_open(&r, in->path);
+  if (orc) {
+    ct_trace_describe(in->err, sizeof in->err, in->path, NULL, orc);
+    return 1;
+  }
   if (!align) ct_reader_skip_events(r);
   ct_rd_event ev;
   int rc;
@@ -236,8 +251,8 @@ static int scan_input(struct input *in, bool align) {
     }
   }
   if (rc < 0) {
-    if (align) ct_trace_report(in->path, r, rc);
-    else report_precisely(in->path, r, rc);
+    if (align) ct_trace_describe(in->err, sizeof in->err, in->path, r, rc);
+    else describe_precisely(in, r, rc);
     ct_reader_free(r);
     return 1;
   }
@@ -246,7 +261,7 @@ static int scan_input(struct input *in, bool align) {
   size_t n = ct_reader_member_count(r);
   in->m = calloc(n ? n : 1, sizeof *in->m);
   if (!in->m) {
-    ct_errorf("cannot read '%s': %s", in->path, strerror(ENOMEM));
+    nomem(in);
     ct_reader_free(r);
     return 1;
   }
@@ -260,7 +275,7 @@ static int scan_input(struct input *in, bool align) {
     if (!m->key || !m->val) {
       free(m->key);
       free(m->val);
-      ct_errorf("cannot read '%s': %s", in->path, strerror(ENOMEM));
+      nomem(in);
       ct_reader_free(r);
       return 1;
     }
@@ -287,6 +302,34 @@ static int scan_input(struct input *in, bool align) {
   }
   in->has_sync = sync_marker(cm, &in->sync_ns) || sync_marker(in->vmeta, &in->sync_ns);
   return 0;
+}
+
+/* The first passes are independent: they run on up to 4 threads, which
+ * take the inputs in turn. */
+struct scan_pool {
+  struct input *ins;
+  int n;
+  bool align;
+  atomic_int next;
+};
+
+static void *scan_worker(void *arg) {
+  struct scan_pool *p = arg;
+  for (int i; (i = atomic_fetch_add(&p->next, 1)) < p->n;) scan_input(&p->ins[i], p->align);
+  return NULL;
+}
+
+static void scan_all(struct input *ins, int n, bool align) {
+  struct scan_pool p = {ins, n, align, 0};
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int nthreads = n < 4 ? n : 4;
+  if (cpus > 0 && nthreads > cpus) nthreads = (int)cpus;
+  pthread_t tids[4];
+  int started = 0;
+  for (int t = 1; t < nthreads; t++) /* this thread is one of them */
+    if (pthread_create(&tids[started], NULL, scan_worker, &p) == 0) started++;
+  scan_worker(&p);
+  for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -627,7 +670,13 @@ int ct_cmd_combine(int argc, char **argv) {
   for (int i = 0; i < npos; i++) {
     ins[i].path = paths[i];
     ins[i].label = base_name(paths[i]);
-    if (scan_input(&ins[i], o.align)) goto out;
+  }
+  scan_all(ins, npos, o.align);
+  for (int i = 0; i < npos; i++) {
+    if (ins[i].err[0]) {
+      ct_errorf("%s", ins[i].err);
+      goto out;
+    }
   }
   uint64_t origin = 0;
   for (int i = 0; i < npos; i++)

@@ -4,6 +4,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +15,7 @@ bool ct_ends_with(const char *path, const char *suffix) {
   return n >= k && strcmp(path + n - k, suffix) == 0;
 }
 
-void ct_trace_report(const char *path, const ct_reader *r, int rc) {
+void ct_trace_describe(char *buf, size_t n, const char *path, const ct_reader *r, int rc) {
   const char *detail = r ? ct_reader_error_detail(r) : "";
   unsigned long long at = r ? (unsigned long long)ct_reader_error_at(r) : 0;
   switch (rc) {
@@ -28,17 +29,23 @@ void ct_trace_report(const char *path, const ct_reader *r, int rc) {
                        : rc == CT_ENOTTRACE ? "not a Chrome trace"
                        : rc == CT_EFIELD   ? "invalid event"
                                            : "too large";
-    ct_errorf("cannot read '%s': %s at byte %llu%s: %s", path, what, at,
-              r && ct_reader_is_gzip(r) ? " of the uncompressed data" : "", detail);
+    snprintf(buf, n, "cannot read '%s': %s at byte %llu%s: %s", path, what, at,
+             r && ct_reader_is_gzip(r) ? " of the uncompressed data" : "", detail);
     break;
   }
   case CT_EGZIP:
-    ct_errorf("cannot read '%s': corrupt gzip data at byte %llu: %s", path, at, detail);
+    snprintf(buf, n, "cannot read '%s': corrupt gzip data at byte %llu: %s", path, at, detail);
     break;
   default:
-    ct_errorf("cannot read '%s': %s", path, ct_strerror(rc));
+    snprintf(buf, n, "cannot read '%s': %s", path, ct_strerror(rc));
     break;
   }
+}
+
+void ct_trace_report(const char *path, const ct_reader *r, int rc) {
+  char line[1536];
+  ct_trace_describe(line, sizeof line, path, r, rc);
+  ct_errorf("%s", line);
 }
 
 ct_reader *ct_trace_open(const char *path) {
