@@ -286,7 +286,10 @@ void ct_reader_free(ct_reader *r) {
  * unit again), or an error. At the true end of input, NEED means the input
  * is truncated. */
 
-static inline bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+/* One comparison for the usual case, a byte above the space. */
+static inline bool is_ws(char c) {
+  return (unsigned char)c <= ' ' && (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+}
 
 static inline int skip_ws(const char **pp, const char *end) {
   const char *p = *pp;
@@ -800,6 +803,14 @@ static bool skip_bytes(ct_reader *r, const char **pp, const char *e) {
   return found;
 }
 
+/* Bits set in X, without needing the POPCNT instruction in the build. */
+static inline int popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
 #ifdef __SSE2__
 static inline uint64_t eq_mask(const char *p, char c) {
   __m128i v = _mm_set1_epi8(c);
@@ -839,7 +850,7 @@ static int skip_list(ct_reader *r) {
     }
     uint64_t open = eq_mask(p, '{') | eq_mask(p, '[');
     uint64_t close = eq_mask(p, '}');
-    r->skip_depth += __builtin_popcountll(open & ~in) - __builtin_popcountll(close & ~in);
+    r->skip_depth += popcount64(open & ~in) - popcount64(close & ~in);
     r->skip_in_string = in >> 63;
     p += 64;
   }
