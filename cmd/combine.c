@@ -390,7 +390,6 @@ static int copy_input(ct_dump *d, struct input *in, bool align, struct scratch *
   if (!r) return 1;
   ct_rd_event ev;
   int rc;
-  char num[32];
   while ((rc = ct_reader_next(r, &ev)) == 1) {
     int64_t pid = ev.pid;
     bool new_pid = in->remaps && ev.has_pid && imap_get(&in->pids, ev.pid, &pid) && pid != ev.pid;
@@ -421,8 +420,10 @@ static int copy_input(ct_dump *d, struct input *in, bool align, struct scratch *
     if (new_pid) {
       rep[nrep].at = ev.pid_at;
       rep[nrep].len = ev.pid_len;
-      rep[nrep].tlen = (size_t)snprintf(num, sizeof num, "%" PRId64, pid);
-      memcpy(rep[nrep].text, num, rep[nrep].tlen);
+      char *t = rep[nrep].text;
+      if (pid < 0) *t++ = '-';
+      t += ct_json_fmt_u64(t, pid < 0 ? -(uint64_t)pid : (uint64_t)pid);
+      rep[nrep].tlen = (size_t)(t - rep[nrep].text);
       nrep++;
     }
     if (nrep == 2 && rep[1].at < rep[0].at) {
