@@ -6,6 +6,9 @@
 # timestamp, so builds are reproducible.
 add_executable(ct_embed_tool ${CMAKE_CURRENT_LIST_DIR}/embed_tool.c)
 target_link_libraries(ct_embed_tool PRIVATE ZLIB::ZLIB)
+# A build-time tool: never instrumented, even in sanitizer builds.
+target_compile_options(ct_embed_tool PRIVATE -fno-sanitize=all)
+target_link_options(ct_embed_tool PRIVATE -fno-sanitize=all)
 
 function(ct_embed)
   cmake_parse_arguments(E "GZIP" "OUTPUT;SYMBOL;BASE" "FILES" ${ARGN})

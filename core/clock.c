@@ -52,6 +52,7 @@ void ct_clock_map_make(ct_clock_map *m, uint64_t origin_ns) {
     m->tick0 = origin_ns;
     m->ns0 = 0;
     m->ns_per_tick = 1.0;
+    m->mult = 0;
     return;
   }
   uint64_t tick, ns;
@@ -59,6 +60,20 @@ void ct_clock_map_make(ct_clock_map *m, uint64_t origin_ns) {
   /* A short run gives a poor slope; spin until the pairs are 2 ms apart. */
   while (ns - start_ns < 2000000) read_pair(&tick, &ns);
   m->ns_per_tick = (double)(ns - start_ns) / (double)(tick - start_tick);
+  m->mult = (uint64_t)(m->ns_per_tick * 4294967296.0 + 0.5);
   m->tick0 = start_tick;
   m->ns0 = (int64_t)(start_ns - origin_ns);
+}
+
+uint64_t ct_clock_ns_to_ticks(uint64_t ns) {
+  static double ticks_per_ns;
+  if (!ct__clock_use_tsc) return ns;
+  if (ticks_per_ns == 0) {
+    uint64_t t0, n0, t1, n1;
+    read_pair(&t0, &n0);
+    do read_pair(&t1, &n1);
+    while (n1 - n0 < 3000000);
+    ticks_per_ns = (double)(t1 - t0) / (double)(n1 - n0);
+  }
+  return (uint64_t)((double)ns * ticks_per_ns + 0.5);
 }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DUMP_BUFFER (4u << 20)
+#define DUMP_BUFFER (1u << 20)
 
 static const char HEADER[] = "{\"traceEvents\":[\n";
 
@@ -114,7 +114,11 @@ void ct_dump_thread_name(ct_dump *d, int64_t pid, int64_t tid, const char *name)
   meta_name(d, "thread_name", pid, tid, name);
 }
 
-/* Per-track text that starts every event: {"ph":"X","pid":P,"tid":T,"ts": */
+/* Per-track text that starts every event: {"ph":"X","pid":P,"tid":T,"ts":
+ * Copied with a fixed-size memcpy of PREFIX_COPY bytes (a few vector moves;
+ * a variable-length copy becomes "rep movs", which dominated the dump), so
+ * each is at most that long and the buffers have room behind it. */
+#define PREFIX_COPY 64
 struct prefix {
   char x[80];
   uint8_t xlen;
@@ -125,6 +129,7 @@ struct prefix {
 };
 
 static uint8_t make_prefix(char *out, char ph, const ct_dump_track *t) {
+  memset(out, 0, 80);
   char *p = out;
   memcpy(p, "{\"ph\":\"", 7);
   p += 7;
@@ -145,6 +150,14 @@ static uint8_t make_prefix(char *out, char ph, const ct_dump_track *t) {
 void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
                   const ct_dump_track *tracks, uint32_t ntracks,
                   const ct_clock_map *m, ct_dump_args_fn args, void *ctx) {
+  ct_dump_ring_range(d, r, names, tracks, ntracks, m, args, ctx, 0, UINT64_MAX);
+}
+
+void ct_dump_ring_range(ct_dump *d, const ct_ring *r, const ct_strtab *names,
+                        const ct_dump_track *tracks, uint32_t ntracks,
+                        const ct_clock_map *m, ct_dump_args_fn args, void *ctx,
+                        uint64_t from, uint64_t to) {
+  bool all = from == 0 && to == UINT64_MAX;
   struct prefix *pre = malloc((ntracks ? ntracks : 1) * sizeof *pre);
   if (!pre) {
     d->jw.err = -ENOMEM;
@@ -160,13 +173,20 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
   for (size_t k = 0; k < n; k++) {
     const ct_event *e = ct_ring_at(r, k);
     if (e->track >= ntracks) continue;
+    if (!all) {
+      uint64_t end = e->kind == CT_EV_SLICE ? e->ts + e->dur : e->ts;
+      if (e->ts < from || end > to) continue;
+    }
     const struct prefix *p = &pre[e->track];
     size_t nlen;
     const char *name = ct_strtab_json(names, e->name, &nlen);
     size_t alen = 0;
     const char *a = e->arg && args ? args(ctx, e->arg, &alen) : NULL;
-    /* One reservation covers the fixed parts of any event kind. */
-    char *o = ct_jw_reserve(w, 256);
+    /* Fixed parts of any event kind, the name and the args in one piece
+     * when they fit the buffer (they nearly always do). */
+    size_t need = 200 + nlen + alen;
+    bool whole = need <= w->cap;
+    char *o = ct_jw_reserve(w, whole ? need : 200);
     if (!d->first) {
       *o++ = ',';
       *o++ = '\n';
@@ -177,7 +197,10 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
     switch (e->kind) {
     case CT_EV_SLICE: {
       int64_t end = ct_clock_map_ns(m, e->ts + e->dur);
-      memcpy(o, p->x, p->xlen);
+      if (__builtin_expect(p->xlen <= PREFIX_COPY, 1))
+        memcpy(o, p->x, PREFIX_COPY);
+      else
+        memcpy(o, p->x, p->xlen);
       o += p->xlen;
       o += ct_json_fmt_usec(o, ts);
       memcpy(o, ",\"dur\":", 7);
@@ -188,7 +211,10 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
       break;
     }
     case CT_EV_INSTANT:
-      memcpy(o, p->i, p->ilen);
+      if (__builtin_expect(p->ilen <= PREFIX_COPY, 1))
+        memcpy(o, p->i, PREFIX_COPY);
+      else
+        memcpy(o, p->i, p->ilen);
       o += p->ilen;
       o += ct_json_fmt_usec(o, ts);
       memcpy(o, ",\"s\":\"", 6);
@@ -198,12 +224,31 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
       o += 9;
       break;
     default:
-      memcpy(o, p->c, p->clen);
+      if (__builtin_expect(p->clen <= PREFIX_COPY, 1))
+        memcpy(o, p->c, PREFIX_COPY);
+      else
+        memcpy(o, p->c, p->clen);
       o += p->clen;
       o += ct_json_fmt_usec(o, ts);
       memcpy(o, ",\"name\":", 8);
       o += 8;
       break;
+    }
+    if (whole) {
+      memcpy(o, name, nlen);
+      o += nlen;
+      if (e->kind == CT_EV_SLICE) {
+        memcpy(o, ",\"cat\":\"FEE\"", 12);
+        o += 12;
+      }
+      if (a) {
+        memcpy(o, ",\"args\":", 8);
+        memcpy(o + 8, a, alen);
+        o += 8 + alen;
+      }
+      *o++ = '}';
+      w->len = (size_t)(o - w->buf);
+      continue;
     }
     w->len = (size_t)(o - w->buf);
     ct_jw_raw(w, name, nlen);

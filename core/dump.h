@@ -82,6 +82,12 @@ void ct_dump_ring(ct_dump *d, const ct_ring *r, const ct_strtab *names,
                   const ct_dump_track *tracks, uint32_t ntracks,
                   const ct_clock_map *m, ct_dump_args_fn args, void *ctx);
 
+/* Same, for the events that lie within ticks [FROM, TO] only. */
+void ct_dump_ring_range(ct_dump *d, const ct_ring *r, const ct_strtab *names,
+                        const ct_dump_track *tracks, uint32_t ntracks,
+                        const ct_clock_map *m, ct_dump_args_fn args, void *ctx,
+                        uint64_t from, uint64_t to);
+
 /* Writes one complete slice; NAME_JSON is a quoted JSON string, ARGS_JSON a
  * JSON object text or NULL. */
 void ct_dump_slice(ct_dump *d, int64_t pid, int64_t tid, int64_t ts_ns, int64_t dur_ns,

@@ -75,9 +75,21 @@ static const char digits2[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+static inline unsigned count_digits(uint64_t v) {
+  unsigned n = 1;
+  while (v >= 10000) {
+    v /= 10000;
+    n += 4;
+  }
+  if (v >= 1000) return n + 3;
+  if (v >= 100) return n + 2;
+  if (v >= 10) return n + 1;
+  return n;
+}
+
 size_t ct_json_fmt_u64(char *p, uint64_t v) {
-  char tmp[20];
-  char *e = tmp + sizeof tmp, *q = e;
+  unsigned n = count_digits(v);
+  char *q = p + n;
   while (v >= 100) {
     unsigned r = (unsigned)(v % 100);
     v /= 100;
@@ -90,8 +102,6 @@ size_t ct_json_fmt_u64(char *p, uint64_t v) {
   } else {
     *--q = (char)('0' + v);
   }
-  size_t n = (size_t)(e - q);
-  memcpy(p, q, n);
   return n;
 }
 

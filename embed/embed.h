@@ -24,7 +24,35 @@ typedef struct ct_run_config {
   char **argv;
   const char *output;     /* absolute path of the trace file */
   const char *ctrace_exe; /* absolute path of the ctrace binary */
+  const char *python;     /* the interpreter the program sees as
+                             sys.executable (a venv's python3), or NULL
+                             for the one ctrace was built against; see
+                             embed/pyenv.h */
+  int opt_argc;           /* the option words of `ctrace run` as given, */
+  char **opt_argv;        /* before the target: children replay them */
   uint64_t tracer_entries;
+  /* Filters (VizTracer's meanings). */
+  int max_stack_depth;       /* 0: no limit */
+  uint64_t min_duration_ns;  /* 0: keep every call */
+  char **include_files;      /* absolute paths (files or folders) */
+  int n_include_files;
+  char **exclude_files;
+  int n_exclude_files;
+  bool ignore_c_function;
+  bool ignore_frozen;
+  bool log_sparse;
+  /* Extra logs. */
+  bool log_func_args;
+  bool log_func_retval;
+  char **log_func_entry;     /* regular expressions (Python's re) */
+  int n_log_func_entry;
+  bool log_exception;
+  bool log_gc;
+  bool log_print;
+  bool log_audit;
+  char **log_audit_re;
+  int n_log_audit_re;
+  bool log_exit;
   bool quiet;
   bool report_timing;     /* print a line of timing figures (bench/) */
   ct_report_fn error;     /* a failure */
@@ -37,7 +65,8 @@ typedef struct ct_run_config {
 } ct_run_config;
 
 /* Runs the target traced, exactly as python3 would run it, and writes the
- * trace. Returns the exit status to use: the program's own, or 1 when
+ * trace. C is copied; the strings it points to must stay valid until the
+ * process ends. Returns the exit status to use: the program's own, or 1 when
  * ctrace itself failed (after reporting it). May not return at all when the
  * program exits through sys.exit, as python3 does; the trace is written
  * before that. */

@@ -9,6 +9,13 @@
 #include "core/ring.h"
 #include "core/strtab.h"
 
+/* The hot path reads the code object of a frame and its extra slot directly
+ * (3.11's internal layout) instead of through PyFrame_GetCode and
+ * _PyCode_GetExtra, which cost a call and a reference count each. */
+#define Py_BUILD_CORE 1
+#include "internal/pycore_frame.h"
+#undef Py_BUILD_CORE
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,8 +28,20 @@
 typedef struct frame_entry {
   uint64_t start;
   uint32_t name;
-  uint32_t is_c;
+  uint16_t flags;  /* E_* */
+  uint16_t reserved;
+  PyObject *args;  /* a dict of extra data for the slice, or NULL */
 } frame_entry;
+
+enum {
+  E_C = 1,           /* a C function */
+  E_SKIP = 2,        /* filtered out: not written */
+  E_IGNORE_ROOT = 4, /* an @ignore_function call: nothing below is written */
+  E_SPARSE_ROOT = 8, /* a @log_sparse call that opened a window */
+  E_EXCLUDED = 16,   /* its file is filtered out (C calls inherit this) */
+};
+
+#define NO_DEPTH UINT32_MAX
 
 /* Per-thread state, passed to the profile function as its object. */
 typedef struct {
@@ -33,13 +52,19 @@ typedef struct {
   uint32_t lost; /* pushes that found no room; their pops are ignored */
   frame_entry *stack;
   int64_t tid;
+  bool armed;       /* false on the main thread until the program starts */
+  uint32_t ignore_depth; /* depth of an open @ignore_function call, or NO_DEPTH */
+  uint32_t sparse_hi;    /* deepest depth written inside @log_sparse, or NO_DEPTH */
   PyObject *thread; /* the threading.Thread, or NULL */
+  PyObject *last_exc; /* --log-exception: the last exception logged */
   char *name;       /* last known thread name */
 } ThreadObject;
 
 static void thread_dealloc(PyObject *self) {
   ThreadObject *t = (ThreadObject *)self;
+  for (uint32_t i = 0; i < t->depth; i++) Py_XDECREF(t->stack[i].args);
   Py_XDECREF(t->thread);
+  Py_XDECREF(t->last_exc);
   free(t->stack);
   free(t->name);
   Py_TYPE(self)->tp_free(self);
@@ -89,6 +114,28 @@ static struct tracer {
   uint64_t origin_ns;
   int64_t pid;
   ThreadObject *main;
+
+  /* Filters; any_filter says whether any is on, so the hot path checks one
+   * flag when none is. */
+  bool any_filter;
+  bool ignore_c;
+  uint32_t max_depth;   /* NO_DEPTH: no limit */
+  uint64_t min_ticks;
+  bool file_filter;     /* include or exclude files given */
+  bool include_mode;
+  /* Extra data of slices (arguments, return values, custom args) and of
+   * instants and counters, as JSON object texts; events refer to them by
+   * index + 1. Slots of events overwritten in the ring are reused. */
+  bool want_args;       /* --log-func-args or --log-func-retval */
+  bool log_retval;      /* --log-func-retval */
+  bool call_slow;       /* any filter or argument logging: calls take the slow path */
+  char **args;
+  uint32_t nargs, cap_args;
+  uint32_t *free_args;
+  uint32_t nfree_args, cap_free_args;
+  PyObject *json_dumps; /* a callable: obj -> JSON text */
+  PyObject *entry_match;/* a callable: name -> bool, for --log-func-entry */
+  uint64_t sync_marker; /* ticks of set_sync_marker(), or 0 */
 } T;
 
 static int64_t current_tid(void) { return (int64_t)syscall(SYS_gettid); }
@@ -115,9 +162,38 @@ static void note_function(uint32_t name, const char *file, int line) {
   T.funcs[T.nfuncs++] = (struct func_info){name, (uint32_t)fid, line};
 }
 
-/* Slow path, once per code object: builds "qualname (/abs/file.py:line)"
- * and caches the id in the code object's extra slot. */
-static uint32_t resolve_code(PyCodeObject *co) {
+/* What a code object's cache slot holds: the name id + 1 in the low 32
+ * bits, C_* flags above, and a @log_sparse depth above those. */
+enum {
+  C_EXCLUDED = 1, /* its file is filtered out (--include/--exclude-files, --ignore-frozen) */
+  C_IGNORE = 2,   /* @ignore_function */
+  C_SPARSE = 4,   /* @log_sparse */
+  C_ENTRY = 8,    /* --log-func-entry matches */
+};
+#define CODE_NAME(v) ((uint32_t)(v) - 1)
+#define CODE_FLAGS(v) ((uint32_t)(((v) >> 32) & 0xff))
+#define CODE_SPARSE_DEPTH(v) ((uint32_t)((v) >> 40))
+
+static bool path_matches(const char *file, char **paths, int n) {
+  for (int i = 0; i < n; i++) {
+    size_t k = strlen(paths[i]);
+    while (k > 1 && paths[i][k - 1] == '/') k--;
+    if (strncmp(file, paths[i], k) == 0 && (file[k] == 0 || file[k] == '/')) return true;
+  }
+  return false;
+}
+
+/* Whether calls of code in FILE are filtered out by file. */
+static bool file_excluded(const char *file) {
+  if (T.cfg->ignore_frozen && strncmp(file, "<frozen ", 8) == 0) return true;
+  if (!T.file_filter) return false;
+  if (T.include_mode) return !path_matches(file, T.cfg->include_files, T.cfg->n_include_files);
+  return path_matches(file, T.cfg->exclude_files, T.cfg->n_exclude_files);
+}
+
+/* Slow path, once per code object: builds "qualname (/abs/file.py:line)",
+ * decides the filters, and caches both in the code object's extra slot. */
+static uint64_t resolve_code(PyCodeObject *co) {
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb); /* keep an exception in flight intact */
   const char *qual = PyUnicode_AsUTF8(co->co_qualname);
@@ -136,6 +212,7 @@ static uint32_t resolve_code(PyCodeObject *co) {
   size_t n = strlen(qual) + strlen(dir) + strlen(file) + 32;
   char *buf = malloc(n);
   uint32_t id;
+  uint32_t flags = 0;
   if (buf) {
     int len;
     if (*dir)
@@ -144,29 +221,59 @@ static uint32_t resolve_code(PyCodeObject *co) {
       len = snprintf(buf, n, "%s (%s:%d)", qual, file, co->co_firstlineno);
     uint32_t before = ct_strtab_count(T.names);
     id = intern_or_unknown(buf, (size_t)len);
-    if (ct_strtab_count(T.names) != before) {
-      /* the absolute file name sits between "(" and ":line)" */
-      char *open = buf + strlen(qual) + 2;
-      char *colon = strrchr(open, ':');
-      if (colon) *colon = 0;
-      note_function(id, open, co->co_firstlineno);
-    }
+    /* the absolute file name sits between "(" and ":line)" */
+    char *open = buf + strlen(qual) + 2;
+    char *colon = strrchr(open, ':');
+    if (colon) *colon = 0;
+    if (file_excluded(open)) flags |= C_EXCLUDED;
+    if (ct_strtab_count(T.names) != before) note_function(id, open, co->co_firstlineno);
     free(buf);
   } else {
     id = intern_or_unknown("?", 1);
   }
-  _PyCode_SetExtra((PyObject *)co, T.extra_index, (void *)(uintptr_t)(id + 1));
+  if (T.entry_match) {
+    size_t nl;
+    const char *name = ct_strtab_str(T.names, id, &nl);
+    PyObject *r = PyObject_CallFunction(T.entry_match, "s#", name, (Py_ssize_t)nl);
+    if (r && PyObject_IsTrue(r) == 1) flags |= C_ENTRY;
+    Py_XDECREF(r);
+  }
+  uint64_t v = (uint64_t)(id + 1) | ((uint64_t)flags << 32);
+  _PyCode_SetExtra((PyObject *)co, T.extra_index, (void *)(uintptr_t)v);
   PyErr_Clear();
   PyErr_Restore(et, ev, tb);
-  return id;
+  return v;
 }
 
-static inline uint32_t code_name(PyCodeObject *co, bool *slow) {
-  void *extra = NULL;
-  _PyCode_GetExtra((PyObject *)co, T.extra_index, &extra);
-  if (extra) return (uint32_t)((uintptr_t)extra - 1);
+/* The layout of co_extra in 3.11 (Objects/codeobject.c keeps the struct
+ * private); only ever read here, and written through _PyCode_SetExtra. */
+typedef struct {
+  Py_ssize_t ce_size;
+  void *ce_extras[1];
+} code_extra;
+
+/* The cache slot of CO (see C_*), resolving it on first sight. */
+static inline uint64_t code_info(PyCodeObject *co, bool *slow) {
+  code_extra *x = co->co_extra;
+  if (x && x->ce_size > T.extra_index) {
+    void *extra = x->ce_extras[T.extra_index];
+    if (extra) return (uint64_t)(uintptr_t)extra;
+  }
   *slow = true;
   return resolve_code(co);
+}
+
+static inline PyCodeObject *frame_code(PyFrameObject *frame) {
+  return frame->f_frame->f_code;
+}
+
+/* Marks CO as @ignore_function or @log_sparse (with DEPTH levels below). */
+static void mark_code(PyCodeObject *co, uint32_t flag, uint32_t depth) {
+  bool slow = false;
+  uint64_t v = code_info(co, &slow);
+  v |= (uint64_t)flag << 32;
+  if (flag == C_SPARSE) v = (v & 0xffffffffffull) | ((uint64_t)(depth & 0xffffff) << 40);
+  _PyCode_SetExtra((PyObject *)co, T.extra_index, (void *)(uintptr_t)v);
 }
 
 static inline uint32_t cslot_hash(const void *ml, const void *owner) {
@@ -252,6 +359,101 @@ static inline uint32_t cfunc_name(PyObject *arg, bool *slow) {
   return resolve_cfunc(fn, owner);
 }
 
+/* ---- extra data of events -------------------------------------------- */
+
+/* Stores a JSON object text (taking ownership of TEXT); returns its index
+ * + 1 for an event's arg field, or 0 when out of memory. */
+static uint32_t args_store(char *text) {
+  if (!text) return 0;
+  if (T.nfree_args) {
+    uint32_t i = T.free_args[--T.nfree_args];
+    T.args[i] = text;
+    return i + 1;
+  }
+  if (T.nargs == T.cap_args) {
+    uint32_t cap = T.cap_args ? T.cap_args * 2 : 1024;
+    char **a = realloc(T.args, cap * sizeof *a);
+    if (!a) {
+      free(text);
+      return 0;
+    }
+    T.args = a;
+    T.cap_args = cap;
+  }
+  T.args[T.nargs] = text;
+  return ++T.nargs;
+}
+
+static void args_release(uint32_t arg) {
+  uint32_t i = arg - 1;
+  free(T.args[i]);
+  T.args[i] = NULL;
+  if (T.nfree_args == T.cap_free_args) {
+    uint32_t cap = T.cap_free_args ? T.cap_free_args * 2 : 1024;
+    uint32_t *f = realloc(T.free_args, cap * sizeof *f);
+    if (!f) return; /* the slot is lost, nothing worse */
+    T.free_args = f;
+    T.cap_free_args = cap;
+  }
+  T.free_args[T.nfree_args++] = i;
+}
+
+static const char *args_json(void *ctx, uint32_t arg, size_t *len) {
+  const char *s = arg && arg <= T.nargs ? T.args[arg - 1] : NULL;
+  if (s) *len = strlen(s);
+  return s;
+}
+
+/* json.dumps(obj, default=repr, ensure_ascii=False), made on first use
+ * (importing json costs start-up time that most runs never need). */
+static PyObject *json_dumps(void) {
+  if (T.json_dumps) return T.json_dumps;
+  PyObject *json = PyImport_ImportModule("json");
+  if (!json) return NULL;
+  PyObject *dumps = PyObject_GetAttrString(json, "dumps");
+  Py_DECREF(json);
+  if (!dumps) return NULL;
+  /* json.dumps(obj, default=repr, ensure_ascii=False) */
+  PyObject *functools = PyImport_ImportModule("functools");
+  PyObject *builtins = PyEval_GetBuiltins();
+  if (!functools || !builtins) {
+    Py_XDECREF(functools);
+    Py_DECREF(dumps);
+    return NULL;
+  }
+  PyObject *kw = Py_BuildValue("{sOsO}", "default", PyDict_GetItemString(builtins, "repr"),
+                               "ensure_ascii", Py_False);
+  PyObject *partial = PyObject_GetAttrString(functools, "partial");
+  PyObject *pargs = PyTuple_Pack(1, dumps);
+  T.json_dumps = partial && kw && pargs ? PyObject_Call(partial, pargs, kw) : NULL;
+  Py_XDECREF(partial);
+  Py_XDECREF(pargs);
+  Py_XDECREF(kw);
+  Py_DECREF(functools);
+  Py_DECREF(dumps);
+  return T.json_dumps;
+}
+
+/* JSON text of OBJ through json.dumps(default=repr); NULL on failure (an
+ * exception is left set). */
+static char *to_json(PyObject *obj) {
+  PyObject *dumps = json_dumps();
+  if (!dumps) return NULL;
+  PyObject *s = PyObject_CallOneArg(dumps, obj);
+  if (!s) return NULL;
+  const char *u = PyUnicode_AsUTF8(s);
+  char *out = u ? strdup(u) : NULL;
+  Py_DECREF(s);
+  return out;
+}
+
+/* The next ring slot, releasing the extra data of the event it replaces. */
+static inline ct_event *ring_slot(void) {
+  ct_event *e = ct_ring_next(&T.ring);
+  if (T.nargs && T.ring.total > T.ring.cap && e->arg) args_release(e->arg);
+  return e;
+}
+
 /* ---- the hot path ----------------------------------------------------- */
 
 static bool grow_stack(ThreadObject *t) {
@@ -263,24 +465,74 @@ static bool grow_stack(ThreadObject *t) {
   return true;
 }
 
-static inline void push(ThreadObject *t, uint64_t now, uint32_t name, uint32_t is_c) {
+static inline frame_entry *push(ThreadObject *t, uint64_t now, uint32_t name, uint16_t flags) {
   if (t->depth == t->cap && (t->lost || !grow_stack(t))) {
     t->lost++;
-    return;
+    return NULL;
   }
   frame_entry *f = &t->stack[t->depth++];
   f->start = now;
   f->name = name;
-  f->is_c = is_c;
+  f->flags = flags;
+  f->args = NULL;
+  return f;
 }
 
-static inline void emit(ThreadObject *t, const frame_entry *f, uint64_t now) {
-  ct_event *e = ct_ring_next(&T.ring);
+/* Decides whether a call at the thread's current depth is written, from
+ * the filters (only called when one is on). CODE is the code object's
+ * cache slot for Python calls, 0 for C calls. Updates the thread's
+ * @ignore_function and @log_sparse windows. */
+static uint16_t filter_flags(ThreadObject *t, uint64_t code, bool is_c) {
+  uint32_t d = t->depth;
+  uint16_t fl = 0;
+  uint32_t cf = CODE_FLAGS(code);
+  if (d >= T.max_depth) fl |= E_SKIP;
+  if (t->ignore_depth != NO_DEPTH) {
+    fl |= E_SKIP;
+  } else if (cf & C_IGNORE) {
+    t->ignore_depth = d;
+    fl |= E_SKIP | E_IGNORE_ROOT;
+  }
+  if (is_c) {
+    /* A C call goes with the Python function that makes it. */
+    if (d && (t->stack[d - 1].flags & E_EXCLUDED)) fl |= E_SKIP | E_EXCLUDED;
+  } else if (cf & C_EXCLUDED) {
+    fl |= E_SKIP | E_EXCLUDED;
+  }
+  if (T.cfg->log_sparse) {
+    if (t->sparse_hi == NO_DEPTH && (cf & C_SPARSE)) {
+      t->sparse_hi = d + CODE_SPARSE_DEPTH(code);
+      fl |= E_SPARSE_ROOT;
+    }
+    if (t->sparse_hi == NO_DEPTH || d > t->sparse_hi) fl |= E_SKIP;
+  }
+  return fl;
+}
+
+static uint32_t take_args(frame_entry *f);
+
+static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
+  if (__builtin_expect(f->flags & (E_IGNORE_ROOT | E_SPARSE_ROOT | E_SKIP), 0)) {
+    if (f->flags & E_IGNORE_ROOT) t->ignore_depth = NO_DEPTH;
+    if (f->flags & E_SPARSE_ROOT) t->sparse_hi = NO_DEPTH;
+    if (f->flags & E_SKIP) {
+      Py_CLEAR(f->args);
+      return;
+    }
+  }
+  if (now - f->start < T.min_ticks) {
+    Py_CLEAR(f->args);
+    return;
+  }
+  /* The args are turned into JSON before a ring slot is taken: that runs
+   * Python code, during which another thread may use the ring. */
+  uint32_t arg = f->args ? take_args(f) : 0;
+  ct_event *e = ring_slot();
   e->ts = f->start;
   e->dur = now - f->start;
   e->name = f->name;
   e->track = t->track;
-  e->arg = 0;
+  e->arg = arg;
   e->kind = CT_EV_SLICE;
   e->flags = 0;
   e->reserved = 0;
@@ -289,49 +541,221 @@ static inline void emit(ThreadObject *t, const frame_entry *f, uint64_t now) {
 /* Closes the innermost call. A Python return also closes C calls left
  * open above it (their return was not seen); a C return never closes a
  * Python call. */
-static inline void pop(ThreadObject *t, uint64_t now, uint32_t is_c) {
+static inline void pop(ThreadObject *t, uint64_t now, bool is_c) {
   if (t->lost) {
     t->lost--;
     return;
   }
   while (t->depth) {
     frame_entry *f = &t->stack[t->depth - 1];
-    if (is_c && !f->is_c) return;
+    bool f_c = f->flags & E_C;
+    if (is_c && !f_c) return;
     t->depth--;
     emit(t, f, now);
-    if (f->is_c == is_c) return;
+    if (f_c == is_c) return;
   }
+}
+
+/* --log-func-args: the arguments of the call in FRAME, as reprs. */
+static void open_args(frame_entry *f, PyFrameObject *frame) {
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  PyCodeObject *co = frame_code(frame);
+  PyObject *d = PyDict_New();
+  PyObject *fa = PyDict_New();
+  PyObject *locals = PyFrame_GetLocals(frame);
+  PyObject *names = PyCode_GetVarnames(co);
+  if (d && fa && locals && names) {
+    int n = co->co_argcount + co->co_kwonlyargcount;
+    if (co->co_flags & CO_VARARGS) n++;
+    if (co->co_flags & CO_VARKEYWORDS) n++;
+    for (int i = 0; i < n && i < PyTuple_GET_SIZE(names); i++) {
+      PyObject *k = PyTuple_GET_ITEM(names, i);
+      PyObject *v = PyMapping_Check(locals) ? PyObject_GetItem(locals, k) : NULL;
+      if (!v) {
+        PyErr_Clear();
+        continue;
+      }
+      PyObject *r = PyObject_Repr(v);
+      if (!r) {
+        /* A repr that raises must not break the program: keep the error. */
+        PyObject *xt, *xv, *xtb;
+        PyErr_Fetch(&xt, &xv, &xtb);
+        PyErr_NormalizeException(&xt, &xv, &xtb);
+        r = PyUnicode_FromFormat("<repr failed: %s: %S>", xt ? ((PyTypeObject *)xt)->tp_name : "?",
+                                 xv ? xv : Py_None);
+        Py_XDECREF(xt);
+        Py_XDECREF(xv);
+        Py_XDECREF(xtb);
+      }
+      if (r) PyDict_SetItem(fa, k, r);
+      Py_XDECREF(r);
+      Py_DECREF(v);
+    }
+    PyDict_SetItemString(d, "func_args", fa);
+    f->args = d;
+    d = NULL;
+  }
+  PyErr_Clear();
+  Py_XDECREF(d);
+  Py_XDECREF(fa);
+  Py_XDECREF(locals);
+  Py_XDECREF(names);
+  PyErr_Restore(et, ev, tb);
+}
+
+/* Stores F's extra data as JSON and returns its arg index (0 if none). */
+static uint32_t take_args(frame_entry *f) {
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  uint32_t arg = args_store(to_json(f->args));
+  PyErr_Clear();
+  Py_CLEAR(f->args);
+  PyErr_Restore(et, ev, tb);
+  return arg;
+}
+
+/* A Python return with --log-func-retval: the value goes into the slice. */
+static void pop_with_retval(ThreadObject *t, uint64_t now, PyObject *retval) {
+  if (!t->lost && t->depth && !(t->stack[t->depth - 1].flags & (E_C | E_SKIP))) {
+    frame_entry *f = &t->stack[t->depth - 1];
+    if (!f->args) f->args = PyDict_New();
+    if (f->args) {
+      PyObject *r = retval ? PyObject_Repr(retval) : NULL;
+      if (!r && retval) {
+        PyErr_Clear();
+        r = PyUnicode_FromString("<repr failed>");
+      }
+      if (r) {
+        PyDict_SetItemString(f->args, "return_value", r);
+        Py_DECREF(r);
+      }
+    }
+  }
+  pop(t, now, false);
+}
+
+/* Whether CO is where the program itself starts: python3's runner calls a
+ * little Python of its own first (the __main__ loader, runpy's import),
+ * which is not the program's. */
+static bool is_program_start(PyCodeObject *co) {
+  const char *name = PyUnicode_AsUTF8(co->co_name);
+  const char *file = PyUnicode_AsUTF8(co->co_filename);
+  if (!name || !file) {
+    PyErr_Clear();
+    return false;
+  }
+  switch (T.cfg->target_kind) {
+  case CT_TARGET_MODULE: return strcmp(name, "_run_module_as_main") == 0;
+  case CT_TARGET_COMMAND: return strcmp(name, "<module>") == 0 && strcmp(file, "<string>") == 0;
+  default:
+    /* A script, or a folder whose __main__ runpy runs. */
+    return (strcmp(name, "<module>") == 0 && strncmp(file, "<frozen ", 8) != 0) ||
+           strcmp(name, "_run_module_as_main") == 0;
+  }
+}
+
+static void log_entry(ThreadObject *t, uint32_t name, uint64_t now);
+
+/* A Python call when a filter, argument logging or a marked function is
+ * involved. */
+static void call_slow(ThreadObject *t, PyFrameObject *frame, uint64_t code, uint64_t now,
+                      bool slow) {
+  uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) | (CODE_FLAGS(code) & C_IGNORE))
+                    ? filter_flags(t, code, false)
+                    : 0;
+  frame_entry *f = push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), fl);
+  if (!f || (fl & E_SKIP)) return;
+  if (CODE_FLAGS(code) & C_ENTRY) log_entry(t, CODE_NAME(code), now);
+  if (T.cfg->log_func_args) open_args(f, frame);
 }
 
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   if (!T.enabled) return 0;
   uint64_t now = ct_clock_ticks();
   ThreadObject *t = (ThreadObject *)obj;
+  if (__builtin_expect(!t->armed, 0)) {
+    if (what != PyTrace_CALL || !is_program_start(frame_code(frame))) return 0;
+    t->armed = true;
+    T.start_tick = now;
+  }
   T.profile_events++;
   bool slow = false;
   switch (what) {
   case PyTrace_CALL: {
-    PyCodeObject *co = PyFrame_GetCode(frame);
-    uint32_t name = code_name(co, &slow);
-    Py_DECREF(co);
+    uint64_t code = code_info(frame_code(frame), &slow);
+    /* Filters and extra logs cost one test when none is on: options, an
+     * open @ignore_function call, or this code being marked. */
+    if (__builtin_expect(T.call_slow | (t->ignore_depth != NO_DEPTH) |
+                             (CODE_FLAGS(code) & (C_IGNORE | C_ENTRY)),
+                         0)) {
+      call_slow(t, frame, code, now, slow);
+      break;
+    }
     /* Do not charge the one-off name lookup to the call. */
-    push(t, slow ? ct_clock_ticks() : now, name, 0);
+    push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), 0);
     break;
   }
   case PyTrace_C_CALL: {
+    if (T.ignore_c) break;
     uint32_t name = cfunc_name(arg, &slow);
-    push(t, slow ? ct_clock_ticks() : now, name, 1);
+    uint16_t fl =
+        E_C | ((T.any_filter | (t->ignore_depth != NO_DEPTH)) ? filter_flags(t, 0, true) : 0);
+    push(t, slow ? ct_clock_ticks() : now, name, fl);
     break;
   }
   case PyTrace_RETURN:
-    pop(t, now, 0);
+    if (__builtin_expect(T.log_retval, 0)) pop_with_retval(t, now, arg);
+    else pop(t, now, false);
     break;
   case PyTrace_C_RETURN:
   case PyTrace_C_EXCEPTION:
-    pop(t, now, 1);
+    if (T.ignore_c) break;
+    pop(t, now, true);
     break;
   }
   return 0;
+}
+
+/* --log-exception: a C trace function that sees every raised exception
+ * (PyTrace_EXCEPTION, once per frame it passes through; logged once per
+ * exception object). Line events are switched off frame by frame. */
+static int trace_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
+  ThreadObject *t = (ThreadObject *)obj;
+  if (what == PyTrace_CALL) {
+    frame->f_trace_lines = 0;
+    return 0;
+  }
+  if (what != PyTrace_EXCEPTION || !T.enabled || !t->armed) return 0;
+  if (!PyTuple_Check(arg) || PyTuple_GET_SIZE(arg) < 2) return 0;
+  PyObject *value = PyTuple_GET_ITEM(arg, 1);
+  if (value == t->last_exc) return 0;
+  Py_INCREF(value);
+  Py_XSETREF(t->last_exc, value);
+  PyObject *et, *ev, *tb;
+  PyErr_Fetch(&et, &ev, &tb);
+  PyObject *type = PyTuple_GET_ITEM(arg, 0);
+  const char *tname = PyType_Check(type) ? _PyType_Name((PyTypeObject *)type) : "?";
+  PyObject *msg = PyObject_Str(value);
+  if (!msg) {
+    PyErr_Clear();
+    msg = PyUnicode_FromString("<str failed>");
+  }
+  bool slow = false;
+  const char *where = ct_strtab_str(T.names, CODE_NAME(code_info(frame_code(frame), &slow)), NULL);
+  PyObject *a = Py_BuildValue("{sssOss}", "type", tname, "message", msg ? msg : Py_None,
+                              "function", where);
+  ct_tracer_add_event(CT_EV_INSTANT, tname, (Py_ssize_t)strlen(tname), a, 't', ct_clock_ticks(), 0);
+  Py_XDECREF(a);
+  Py_XDECREF(msg);
+  PyErr_Clear();
+  PyErr_Restore(et, ev, tb);
+  return 0;
+}
+
+static void install_hooks(ThreadObject *t) {
+  PyEval_SetProfile(profile_cb, (PyObject *)t);
+  if (T.cfg->log_exception) PyEval_SetTrace(trace_cb, (PyObject *)t);
 }
 
 /* ---- threads ---------------------------------------------------------- */
@@ -372,6 +796,10 @@ static ThreadObject *new_thread_state(void) {
   ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
   if (!t) return NULL;
   t->track = T.nthreads;
+  t->armed = true;
+  t->ignore_depth = NO_DEPTH;
+  t->sparse_hi = NO_DEPTH;
+  t->last_exc = NULL;
   t->depth = t->cap = t->lost = 0;
   t->stack = NULL;
   t->tid = current_tid();
@@ -390,10 +818,11 @@ int ct_tracer_start_main(void) {
   ThreadObject *t = new_thread_state();
   if (!t) return -1;
   T.main = t;
+  t->armed = false;
   if (!t->name) t->name = strdup("MainThread");
   T.start_tick = ct_clock_ticks();
   T.enabled = true;
-  PyEval_SetProfile(profile_cb, (PyObject *)t);
+  install_hooks(t);
   return 0;
 }
 
@@ -406,12 +835,11 @@ int ct_tracer_start_thread(PyFrameObject *frame) {
   if (!t) return -1;
   if (frame) {
     bool slow = false;
-    PyCodeObject *co = PyFrame_GetCode(frame);
-    uint32_t name = code_name(co, &slow);
-    Py_DECREF(co);
-    push(t, ct_clock_ticks(), name, 0);
+    uint64_t code = code_info(frame_code(frame), &slow);
+    uint16_t fl = T.any_filter ? filter_flags(t, code, false) : 0;
+    push(t, ct_clock_ticks(), CODE_NAME(code), fl);
   }
-  PyEval_SetProfile(profile_cb, (PyObject *)t);
+  install_hooks(t);
   return 0;
 }
 
@@ -419,9 +847,12 @@ void ct_tracer_main_finished(void) {
   if (!T.main) return;
   T.main_end_tick = ct_clock_ticks();
   /* Only the call to _shutdown and this function are still open. */
+  for (uint32_t i = 0; i < T.main->depth; i++) Py_CLEAR(T.main->stack[i].args);
   T.main->depth = 0;
+  T.main->ignore_depth = NO_DEPTH;
   T.main->lost = 0;
   PyEval_SetProfile(NULL, NULL);
+  if (T.cfg->log_exception) PyEval_SetTrace(NULL, NULL);
 }
 
 /* ---- set-up and dump -------------------------------------------------- */
@@ -446,7 +877,111 @@ int ct_tracer_init(const ct_run_config *c) {
     return -1;
   }
   cslots_grow();
+
+  T.ignore_c = c->ignore_c_function;
+  T.max_depth = c->max_stack_depth > 0 ? (uint32_t)c->max_stack_depth : NO_DEPTH;
+  T.min_ticks = c->min_duration_ns ? ct_clock_ns_to_ticks(c->min_duration_ns) : 0;
+  T.include_mode = c->n_include_files > 0;
+  T.file_filter = c->n_include_files > 0 || c->n_exclude_files > 0;
+  T.any_filter = T.max_depth != NO_DEPTH || T.file_filter || c->ignore_frozen || c->log_sparse;
+  T.want_args = c->log_func_args || c->log_func_retval;
+  T.log_retval = c->log_func_retval;
+  T.call_slow = T.any_filter || T.want_args;
   return 0;
+}
+
+/* ---- what the Python side calls (module.c) --------------------------- */
+
+void ct_tracer_set_entry_matcher(PyObject *fn) {
+  Py_XINCREF(fn);
+  Py_XSETREF(T.entry_match, fn);
+}
+
+/* The state of the calling thread, if it is traced. */
+static ThreadObject *current_state(void) {
+  PyThreadState *ts = PyThreadState_Get();
+  if (ts->c_profileobj && Py_IS_TYPE(ts->c_profileobj, &ThreadType))
+    return (ThreadObject *)ts->c_profileobj;
+  if (T.main && T.main->tid == current_tid()) return T.main;
+  return NULL;
+}
+
+static void log_entry(ThreadObject *t, uint32_t name, uint64_t now) {
+  ct_event *e = ring_slot();
+  e->ts = now;
+  e->dur = 't';
+  e->name = name;
+  e->track = t->track;
+  e->arg = args_store(strdup("{\"event\":\"function entry\"}"));
+  e->kind = CT_EV_INSTANT;
+  e->flags = 0;
+  e->reserved = 0;
+}
+
+uint64_t ct_tracer_now(void) { return ct_clock_ticks(); }
+
+const ct_run_config *ct_tracer_config(void) { return T.cfg; }
+
+bool ct_tracer_is_recording(void) { return T.enabled && !T.dumped; }
+
+int ct_tracer_add_event(int kind, const char *name, Py_ssize_t len, PyObject *args, char scope,
+                        uint64_t start, uint64_t end) {
+  if (!T.enabled || T.dumped) return 0;
+  ThreadObject *t = current_state();
+  if (!t) return 0;
+  char *text = NULL;
+  if (args && args != Py_None) {
+    text = to_json(args);
+    if (!text) return -1;
+  }
+  ct_event *e = ring_slot();
+  e->ts = start;
+  e->dur = kind == CT_EV_SLICE ? end - start : kind == CT_EV_INSTANT ? (uint64_t)scope : 0;
+  e->name = intern_or_unknown(name, (size_t)len);
+  e->track = t->track;
+  e->arg = args_store(text);
+  e->kind = (uint8_t)kind;
+  e->flags = 0;
+  e->reserved = 0;
+  return 0;
+}
+
+int ct_tracer_add_func_args(PyObject *key, PyObject *value) {
+  ThreadObject *t = current_state();
+  if (!t || !T.enabled) return 0;
+  /* The caller's slice: the nearest Python call below this C call. */
+  for (uint32_t i = t->depth; i-- > 0;) {
+    frame_entry *f = &t->stack[i];
+    if (f->flags & (E_C | E_SKIP)) continue;
+    if (!f->args && !(f->args = PyDict_New())) return -1;
+    return PyDict_SetItem(f->args, key, value);
+  }
+  return 0;
+}
+
+void ct_tracer_mark_code(PyObject *code, int kind, int depth) {
+  if (!PyCode_Check(code)) return;
+  mark_code((PyCodeObject *)code, kind == 0 ? C_IGNORE : C_SPARSE, depth < 0 ? 0 : (uint32_t)depth);
+}
+
+void ct_tracer_set_sync_marker(void) { T.sync_marker = ct_clock_ticks(); }
+
+void ct_tracer_pause(bool paused) {
+  if (T.dumped) return;
+  T.enabled = !paused;
+}
+
+void ct_tracer_clear(void) {
+  for (size_t i = 0; i < ct_ring_count(&T.ring); i++) {
+    const ct_event *e = ct_ring_at(&T.ring, i);
+    if (e->arg) args_release(e->arg);
+  }
+  ct_ring_clear(&T.ring);
+}
+
+int ct_tracer_start_current_thread(void) {
+  if (current_state()) return 0;
+  return ct_tracer_start_thread(NULL);
 }
 
 static const char *process_name(void) {
@@ -483,6 +1018,10 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
   ct_jw_u64(w, T.origin_ns);
   ct_jw_cstr(w, ",\"clock\":");
   ct_jw_cstr(w, ct_clock_is_tsc() ? "\"tsc\"" : "\"monotonic\"");
+  if (T.sync_marker) {
+    ct_jw_cstr(w, ",\"sync_marker\":");
+    ct_jw_usec(w, ct_clock_map_ns(m, T.sync_marker));
+  }
   ct_jw_cstr(w, "},\"file_info\":{\"files\":{");
   bool comma = false;
   size_t total = 0;
@@ -490,8 +1029,9 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
     const char *path = ct_strtab_str(T.files, i, NULL);
     /* Sources are for showing code; cap each file and the sum. */
     if (total > (256u << 20)) break;
+    uint64_t before = d->jw.written + d->jw.len;
     if (ct_dump_file_source(d, path, 8u << 20, comma)) comma = true;
-    total += 1;
+    total += d->jw.written + d->jw.len - before;
   }
   ct_jw_cstr(w, "},\"functions\":{");
   for (size_t i = 0; i < T.nfuncs; i++) {
@@ -508,7 +1048,6 @@ static void write_footer(ct_dump *d, const ct_clock_map *m) {
     ct_jw_char(w, ']');
   }
   ct_jw_cstr(w, "}}");
-  (void)m;
 }
 
 static void report(ct_report_fn fn, const char *fmt, ...) {
@@ -518,12 +1057,10 @@ static void report(ct_report_fn fn, const char *fmt, ...) {
   va_end(ap);
 }
 
-int ct_tracer_dump(bool py_alive) {
-  if (T.dumped || !T.cfg) return 0;
-  T.dumped = true;
-  T.enabled = false;
-  uint64_t stop = ct_clock_ticks();
-  uint64_t dump_start_ns = ct_clock_monotonic_ns();
+/* Writes the events recorded between ticks FROM and TO (calls still open
+ * end at STOP) to PATH. Returns 0 or a negative error (not reported). */
+static int write_trace(const char *path, uint64_t from, uint64_t to, uint64_t stop,
+                       bool py_alive, uint64_t *nevents) {
   if (py_alive) {
     for (uint32_t i = 0; i < T.nthreads; i++) {
       char *n = thread_name_of(T.threads[i]->thread);
@@ -537,14 +1074,13 @@ int ct_tracer_dump(bool py_alive) {
   ct_clock_map_make(&m, T.origin_ns);
 
   ct_dump d;
-  int rc = ct_dump_open(&d, T.cfg->output);
-  if (rc) goto fail;
+  int rc = ct_dump_open(&d, path);
+  if (rc) return rc;
   ct_dump_process_name(&d, T.pid, process_name());
   ct_dump_track *tracks = malloc((T.nthreads ? T.nthreads : 1) * sizeof *tracks);
   if (!tracks) {
     ct_dump_abort(&d);
-    rc = -ENOMEM;
-    goto fail;
+    return -ENOMEM;
   }
   for (uint32_t i = 0; i < T.nthreads; i++) {
     ThreadObject *t = T.threads[i];
@@ -553,27 +1089,54 @@ int ct_tracer_dump(bool py_alive) {
     snprintf(fallback, sizeof fallback, "Thread-%lld", (long long)t->tid);
     ct_dump_thread_name(&d, T.pid, t->tid, t->name ? t->name : fallback);
   }
-  ct_dump_ring(&d, &T.ring, T.names, tracks, T.nthreads, &m, NULL, NULL);
+  uint64_t before = d.events;
+  ct_dump_ring_range(&d, &T.ring, T.names, tracks, T.nthreads, &m, args_json, NULL, from, to);
   /* Calls still open (threads still running, a signal mid-call) end now. */
-  uint64_t open_slices = 0;
   for (uint32_t i = 0; i < T.nthreads; i++) {
     ThreadObject *t = T.threads[i];
     for (uint32_t k = 0; k < t->depth; k++) {
-      int64_t ts = ct_clock_map_ns(&m, t->stack[k].start);
+      frame_entry *f = &t->stack[k];
+      if ((f->flags & E_SKIP) || f->start < from) continue;
+      int64_t ts = ct_clock_map_ns(&m, f->start);
       int64_t end = ct_clock_map_ns(&m, stop);
       size_t nl;
-      const char *nj = ct_strtab_json(T.names, t->stack[k].name, &nl);
-      ct_dump_slice(&d, T.pid, t->tid, ts, end - ts, nj, nl, NULL, 0);
-      open_slices++;
+      const char *nj = ct_strtab_json(T.names, f->name, &nl);
+      char *a = py_alive && f->args ? to_json(f->args) : NULL;
+      if (py_alive) PyErr_Clear();
+      ct_dump_slice(&d, T.pid, t->tid, ts, end - ts, nj, nl, a, a ? strlen(a) : 0);
+      free(a);
     }
   }
+  *nevents = d.events - before;
   free(tracks);
   ct_dump_end_events(&d);
   write_footer(&d, &m);
-  uint64_t nevents = ct_ring_count(&T.ring) + open_slices;
-  rc = ct_dump_commit(&d);
-  if (rc) goto fail;
+  return ct_dump_commit(&d);
+}
 
+int ct_tracer_save(const char *path, uint64_t from, uint64_t to) {
+  uint64_t n;
+  int rc = write_trace(path, from, to, ct_clock_ticks(), true, &n);
+  if (rc) {
+    PyErr_Format(PyExc_OSError, "cannot write '%s': %s", path, ct_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+int ct_tracer_dump(bool py_alive) {
+  if (T.dumped || !T.cfg) return 0;
+  T.dumped = true;
+  T.enabled = false;
+  uint64_t stop = ct_clock_ticks();
+  uint64_t dump_start_ns = ct_clock_monotonic_ns();
+  uint64_t nevents = 0;
+  int rc = write_trace(T.cfg->output, 0, UINT64_MAX, stop, py_alive, &nevents);
+  if (rc) {
+    T.failed = true;
+    report(T.cfg->error, "cannot write '%s': %s", T.cfg->output, ct_strerror(rc));
+    return rc;
+  }
   uint64_t dump_ns = ct_clock_monotonic_ns() - dump_start_ns;
   if (!T.cfg->quiet) {
     uint64_t dropped = ct_ring_dropped(&T.ring);
@@ -587,6 +1150,8 @@ int ct_tracer_dump(bool py_alive) {
       report(T.cfg->note, "saved %llu events to %s", (unsigned long long)nevents, T.cfg->output);
   }
   if (T.cfg->report_timing) {
+    ct_clock_map m;
+    ct_clock_map_make(&m, T.origin_ns);
     uint64_t end_tick = T.main_end_tick ? T.main_end_tick : stop;
     int64_t run_ns = ct_clock_map_ns(&m, end_tick) - ct_clock_map_ns(&m, T.start_tick);
     report(T.cfg->note,
@@ -597,11 +1162,6 @@ int ct_tracer_dump(bool py_alive) {
            ct_clock_is_tsc() ? "tsc" : "monotonic");
   }
   return 0;
-
-fail:
-  T.failed = true;
-  report(T.cfg->error, "cannot write '%s': %s", T.cfg->output, ct_strerror(rc));
-  return rc;
 }
 
 bool ct_tracer_failed(void) { return T.failed; }

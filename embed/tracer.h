@@ -1,6 +1,7 @@
 #ifndef CTRACE_EMBED_TRACER_H
 #define CTRACE_EMBED_TRACER_H
 
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +35,46 @@ int ct_tracer_dump(bool py_alive);
 
 /* Whether writing the trace failed. */
 bool ct_tracer_failed(void);
+
+/* ---- for the _ctrace module (the Python API) ---- */
+
+/* The current time in trace ticks. */
+uint64_t ct_tracer_now(void);
+
+/* Whether events are being recorded now. */
+bool ct_tracer_is_recording(void);
+
+/* Records an event on the calling thread: KIND is a ct_event_kind; ARGS
+ * (may be NULL) is converted to JSON; SCOPE is 't', 'p' or 'g' for
+ * instants; START/END are ticks (END only for slices). 0 or -1 with an
+ * exception set. */
+int ct_tracer_add_event(int kind, const char *name, Py_ssize_t len, PyObject *args, char scope,
+                        uint64_t start, uint64_t end);
+
+/* Attaches KEY: VALUE to the args of the calling Python function's slice. */
+int ct_tracer_add_func_args(PyObject *key, PyObject *value);
+
+/* Marks a code object: KIND 0 = @ignore_function, 1 = @log_sparse (DEPTH
+ * levels below it are recorded too). */
+void ct_tracer_mark_code(PyObject *code, int kind, int depth);
+
+void ct_tracer_set_sync_marker(void);
+void ct_tracer_pause(bool paused);
+void ct_tracer_clear(void);
+
+/* Writes what was recorded between ticks FROM and TO to PATH, tracing
+ * goes on. 0 or -1 with an exception set. */
+int ct_tracer_save(const char *path, uint64_t from, uint64_t to);
+
+/* Traces the calling thread if it is not yet (threads not started through
+ * threading). */
+int ct_tracer_start_current_thread(void);
+
+/* --log-func-entry: FN(name) -> bool decides which functions log entry. */
+void ct_tracer_set_entry_matcher(PyObject *fn);
+
+/* The run's configuration. */
+const ct_run_config *ct_tracer_config(void);
 
 /* The builtin module `_ctrace`, for PyImport_AppendInittab. */
 PyObject *ct_module_init(void);

@@ -1,0 +1,5 @@
+VALUE = "helper loaded"
+
+
+def helper_function():
+    return VALUE

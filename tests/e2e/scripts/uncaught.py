@@ -1,0 +1,9 @@
+def inner():
+    raise RuntimeError("this is the failure")
+
+
+def outer():
+    inner()
+
+
+outer()
