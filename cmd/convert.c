@@ -205,7 +205,8 @@ static int to_csv(const char *in, const char *out) {
     ct_errorf("cannot write '%s': %s", out, ct_strerror(rc));
     goto out;
   }
-  ct_jw_cstr(&w, "id,time,pid,ppid,process_name,parent_process_name,broken,error_type,error_value,traceback\r\n");
+  /* The layout of ctrace.Profiler's CSV (embed/python/_ctrace_profiler.py). */
+  ct_jw_cstr(&w, "id,time,pid,ppid,process_name,parent_process_name,broken,error_type,error_value,traceback\n");
   ct_rd_event ev;
   while ((rc = ct_reader_next(r, &ev)) == 1) {
     if (ev.ph == 'M' && (rc = note_name(&pn, &ev))) break;
@@ -231,7 +232,7 @@ static int to_csv(const char *in, const char *out) {
     ct_jw_cstr(&w, ",,"); /* ppid unknown */
     const char *pname = ev.has_pid ? pname_of(&pn, ev.pid) : "";
     csv_field(&w, pname, strlen(pname));
-    ct_jw_cstr(&w, ",,False,,,\r\n");
+    ct_jw_cstr(&w, ",,False,,,\n");
   }
   if (rc < 0) {
     ct_trace_report(in, r, rc);

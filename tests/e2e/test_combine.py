@@ -157,6 +157,39 @@ def test_big_origins_stay_exact():
     harness.assert_eq({e["name"]: e["ts"] for e in o["traceEvents"]}, {"f": 1, "g": 2.001}, "shift")
 
 
+MARKED = """
+import sys, time
+import ctrace
+def before():
+    time.sleep(float(sys.argv[1]))
+def after():
+    pass
+before()
+ctrace.get_tracer().set_sync_marker()
+after()
+"""
+
+
+def test_align_at_sync_marker_of_real_runs():
+    script = harness.write("marked.py", MARKED)
+    for out, delay in (("m1.json", "0.01"), ("m2.json", "0.06")):
+        r = harness.run(["run", "-o", out, script, delay])
+        assert r.returncode == 0, r.stderr
+        assert "sync_marker" in harness.load(out)["ctrace_metadata"], out
+    r = harness.run(["combine", "--align", "m1.json", "m2.json", "-o", "m.json"])
+    assert r.returncode == 0, r.stderr
+    m = harness.load("m.json")
+    harness.assert_eq(len(pids(m)), 2, "pids")
+    for p in pids(m):
+        evs = [e for e in m["traceEvents"] if e["pid"] == p and e["ph"] == "X"]
+        after = [e for e in evs if e["name"].startswith("after (")]
+        before = [e for e in evs if e["name"].startswith("before (")]
+        assert len(after) == 1 and len(before) == 1, evs
+        # the marker is 0: after() starts just past it, before() ended before it
+        assert 0 <= after[0]["ts"] < 5000, after
+        assert before[0]["ts"] + before[0]["dur"] <= 0, before
+
+
 def test_array_form_and_viztracer_input():
     # VizTracer-style array without its closing bracket, and an object with
     # viztracer_metadata
