@@ -24,12 +24,15 @@ def started(counter):
 def outer(n):
     ctx = mp.get_context("fork")
     counter = ctx.Value("i", 0)
-    with ctx.Pool(2, initializer=started, initargs=(counter,)) as pool:
-        # Both workers run before the pool ends: a worker terminated before
-        # Python has finished forking loses the signal (CPython's own race).
-        while counter.value < 2:
-            time.sleep(0.005)
-        print("nested", sum(pool.map(inner, range(n))), flush=True)
+    pool = ctx.Pool(2, initializer=started, initargs=(counter,))
+    while counter.value < 2:  # both workers take part
+        time.sleep(0.005)
+    print("nested", sum(pool.map(inner, range(n))), flush=True)
+    # close/join, not terminate: CPython loses a SIGTERM that comes while a
+    # worker is between its last signal check and blocking on the queue's
+    # lock (seen under heavy load), and the pool then waits for ever.
+    pool.close()
+    pool.join()
 
 
 def forked_and_returned():
