@@ -3,6 +3,7 @@
 #include "cmd/args.h"
 #include "cmd/cmd.h"
 #include "cmd/msg.h"
+#include "cmd/view.h"
 #include "core/dump.h"
 #include "embed/embed.h"
 
@@ -18,6 +19,7 @@ enum {
   OPT_COMMAND,
   OPT_HELP,
   OPT_MODULE,
+  OPT_OPEN,
   OPT_OUTPUT,
   OPT_QUIET,
   OPT_REPORT_TIMING,
@@ -30,7 +32,8 @@ static const ct_optdef run_opts[] = {
     {"command", 'c', CT_ARG_VALUE, OPT_COMMAND, "CODE", "run CODE as python3 -c does; the rest are its arguments"},
     {"help", 'h', CT_ARG_FLAG, OPT_HELP, NULL, "show this help and exit"},
     {"module", 'm', CT_ARG_VALUE, OPT_MODULE, "MODULE", "run MODULE as python3 -m does; the rest are its arguments"},
-    {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz"},
+    {"open", 0, CT_ARG_FLAG, OPT_OPEN, NULL, "open the trace in the viewer (browser) when the program ends"},
+    {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz, .html"},
     {"quiet", 'q', CT_ARG_FLAG, OPT_QUIET, NULL, "print nothing of ctrace's own"},
     {"report-timing", 0, CT_ARG_FLAG, OPT_REPORT_TIMING, NULL, NULL},
     {"tracer-entries", 0, CT_ARG_VALUE, OPT_TRACER_ENTRIES, "N", "keep at most the newest N events (default 1000000)"},
@@ -68,6 +71,7 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
     return CT_ARGS_STOP;
   case OPT_HELP: st->help = true; return 0;
   case OPT_VERSION: st->version = true; return 0;
+  case OPT_OPEN: st->cfg.after = ct_view_after_run; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
   case OPT_QUIET: st->cfg.quiet = true; return 0;
   case OPT_REPORT_TIMING: st->cfg.report_timing = true; return 0;
