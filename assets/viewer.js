@@ -15,8 +15,11 @@
   const ctx = canvas.getContext('2d', { alpha: false });
 
   const RULER_H = 24, ROW_H = 18, GUTTER = 210, PROC_H = 22, INST_H = 12;
-  const COUNTER_H = 40, TRACK_PAD = 6, MIN_W = 1.5;
-  const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+  const COUNTER_H = 40, TRACK_PAD = 6;
+  const MIN_W = 3;           // slices narrower than this (px) are merged into runs
+  const MERGE_GAP = 2;       // a run continues over gaps narrower than this (px)
+  const FONT = '11px sans-serif';
+  const MAX_LABELS = 250;   // text is the costliest thing to draw: cap it
 
   /* ---------- state ---------- */
   const T = {               // the loaded trace
@@ -31,6 +34,7 @@
     mouse: null, held: new Set(), dirty: false,
     search: { re: null, match: null, hits: null, pos: -1, text: '' },
     flame: null, flameFocus: null, flameRects: [],
+    labels: true,           // names on slices wide enough to hold them
   };
   const stats = { frames: 0, maxFrame: 0, frameTimes: [], lastDrawn: 0, lastMerged: 0, loadMs: 0 };
   let drawLog = null;       // per frame, when the test hook asks: [{track, depth, i, x, w}]
@@ -179,8 +183,7 @@
       if (V.held.has('s')) zoomAt(at, Math.exp(dt * 0.004));
       if (V.held.has('a')) pan(-span * dt * 0.0012);
       if (V.held.has('d')) pan(span * dt * 0.0012);
-      V.dirty = true;
-      requestAnimationFrame(frame);
+      invalidate();  // one next frame, however many of the calls above asked
     } else {
       lastFrameT = 0;
     }
@@ -260,7 +263,7 @@
           let re = x0 + Math.max(w, 1), k = i, anyMatch = !match;
           while (k < hi) {
             const sx = (ts[k] - t0) * scale;
-            if (sx > re + 1 || ts[k] > t1) break;
+            if (sx > re + MERGE_GAP || ts[k] > t1) break;
             if (dur[k] * scale >= MIN_W) break;
             const j = firstStartingAt(ts, k + 1, hi, t0 + (Math.floor(sx) + 1) / scale);
             const ex = (ts[j - 1] + dur[j - 1] - t0) * scale;
@@ -305,26 +308,51 @@
     // Borders between adjacent wide slices.
     ctx.fillStyle = 'rgba(255,255,255,0.55)';
     for (let r = 0; r < nrect; r++) if (rw[r] > 6) ctx.fillRect(rx[r] + rw[r] - 0.5, ry[r] + 1, 0.5, ROW_H - 2);
-    // Labels.
+    // Labels: truncated to a multiple of 6 characters, so that while
+    // zooming the same strings come back (shaping a new string costs ~100x
+    // drawing a known one), and at most MAX_LABELS, widest first.
     ctx.fillStyle = '#111';
     const cw = charWidth();
-    for (let q = 0; q < labels.length; q += 4) {
+    let nl = labels.length / 4;
+    let minW = 0;
+    if (nl > MAX_LABELS) {
+      const widths = new Float32Array(nl);
+      for (let q = 0; q < nl; q++) widths[q] = labels[q * 4 + 3];
+      widths.sort();
+      minW = widths[nl - MAX_LABELS];
+    }
+    for (let q = 0; q < labels.length && V.labels; q += 4) {
       const i = labels[q], x = labels[q + 1], y = labels[q + 2], w = labels[q + 3];
+      if (w < minW) continue;
       const xs = Math.max(x, GUTTER), ws = Math.min(x + w, V.width) - xs;
       const fit = Math.floor((ws - 8) / cw);
-      if (fit < 3) continue;
-      let text = T.names[nm[i]];
-      if (text.length > fit) text = text.slice(0, fit - 1) + '\u2026';
-      ctx.fillText(text, xs + 4, y + ROW_H / 2);
+      if (fit < 4) continue;
+      ctx.fillText(labelText(nm[i], fit), xs + 4, y + ROW_H / 2);
     }
     drawInstantsAndCounters(top, scale);
     drawSelection(top, scale);
     ctx.restore();
     drawGutter(top);
     drawRuler(scale);
+    stats.lastLabels = labels.length / 4;
     stats.lastDrawn = nrect;
     stats.lastMerged = merged;
     stats.lastRepresented = represented;
+  }
+
+  const labelCache = new Map();
+  function labelText(id, fit) {
+    const full = T.names[id];
+    if (full.length <= fit) return full;
+    const n = Math.max(3, Math.floor((fit - 1) / 6) * 6);
+    const key = id * 4096 + Math.min(n, 4095);
+    let t = labelCache.get(key);
+    if (t === undefined) {
+      if (labelCache.size > 20000) labelCache.clear();
+      t = full.slice(0, n) + '\u2026';
+      labelCache.set(key, t);
+    }
+    return t;
   }
 
   let cwCache = 0;
@@ -837,9 +865,9 @@
           ctx.fillRect(x, yy + 1, Math.max(1, w - 0.5), ROW_H - 2);
           V.flameRects.push({ id: id, root: r.node, x: x, y: yy, w: w });
           const fitc = Math.floor((w - 8) / cw);
-          if (fitc >= 3) {
+          if (fitc >= 4) {
             ctx.fillStyle = '#111';
-            ctx.fillText(label.length > fitc ? label.slice(0, fitc - 1) + '\u2026' : label, x + 4, yy + ROW_H / 2);
+            ctx.fillText(F.name[id] < 0 || label.length <= fitc ? (label.length > fitc ? label.slice(0, fitc - 1) + '\u2026' : label) : labelText(F.name[id], fitc), x + 4, yy + ROW_H / 2);
           }
           const ch = F.children[id];
           if (!ch) continue;
@@ -1104,6 +1132,8 @@
     setView(t0, t1, scrollY) { V.t0 = t0; V.t1 = t1; if (scrollY !== undefined) V.scrollY = scrollY; clampView(); invalidate(); },
     fit() { fit(); },
     drawNow() { draw(); },
+    setLabels(on) { V.labels = !!on; invalidate(); },
+    labelCount() { return stats.lastLabels; },
     // Rectangles of the last frame on track ID (all tracks when undefined).
     drawn(trackId) {
       drawLog = [];

@@ -17,25 +17,33 @@ function post(msg, transfer) {
   self.postMessage(msg, transfer || []);
 }
 
-async function fetchText(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error('cannot load ' + url + ': HTTP ' + res.status);
-  const reader = res.body.getReader();
-  const dec = new TextDecoder();
-  const parts = [];
+async function readAll(body, total) {
+  const reader = body.getReader();
+  let buf = new Uint8Array(total > 0 ? total : 1 << 20);
   let got = 0, lastReport = 0;
   for (;;) {
     const r = await reader.read();
     if (r.done) break;
+    if (got + r.value.length > buf.length) {
+      const nb = new Uint8Array(Math.max(buf.length * 2, got + r.value.length));
+      nb.set(buf.subarray(0, got));
+      buf = nb;
+    }
+    buf.set(r.value, got);
     got += r.value.length;
-    parts.push(dec.decode(r.value, { stream: true }));
-    if (got - lastReport > (8 << 20)) {
+    if (got - lastReport > (16 << 20)) {
       lastReport = got;
       post({ progress: 'Loading ' + (got / 1048576).toFixed(0) + ' MB' });
     }
   }
-  parts.push(dec.decode());
-  return parts.join('');
+  return buf.subarray(0, got);
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error('cannot load ' + url + ': HTTP ' + res.status);
+  const len = res.headers.get('Content-Encoding') ? 0 : +(res.headers.get('Content-Length') || 0);
+  return await readAll(res.body, len);
 }
 
 function base64Bytes(s) {
@@ -64,9 +72,8 @@ function base64Bytes(s) {
   return out.subarray(0, o);
 }
 
-async function gunzipText(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return await new Response(stream).text();
+async function gunzip(bytes) {
+  return await readAll(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 0);
 }
 
 /* Growable columns for the slices found while reading the events. */
@@ -92,188 +99,510 @@ Columns.prototype.push = function (ts, dur, name, track, args) {
   this.track[i] = track; this.args[i] = args;
 };
 
-function parseTrace(text) {
+/* ---- A JSON scanner over the bytes of the trace ----
+ * It reads the event objects field by field without building them
+ * (JSON.parse of a million events costs seconds and ~150 bytes each) and
+ * interns names straight from the bytes. Values it does not need are
+ * skipped; small parts (args, metadata, file_info) go through JSON.parse.
+ * The hot loop is one flat function with the position in a local variable:
+ * on this class of machine, closures sharing a mutable position cost 2x. */
+
+const TRUNC = { truncated: true };  // thrown when the input ends inside a value
+let END = 0;                        // where skipStr/readNum stopped
+let ESC = false;                    // whether the last string had escapes
+
+function badJson(what, p) {
+  return new Error('not valid JSON: ' + what + ' at byte ' + p);
+}
+
+// At a '"': returns the index after the closing quote; sets ESC.
+function skipStr(b, p, bn) {
+  ESC = false;
+  p++;
+  for (;;) {
+    if (p >= bn) throw TRUNC;
+    const c = b[p++];
+    if (c === 34) return p;
+    if (c === 92) { ESC = true; p++; }
+  }
+}
+
+function skipWs(b, p, bn) {
+  let c;
+  while (p < bn && ((c = b[p]) === 32 || c === 10 || c === 13 || c === 9)) p++;
+  return p;
+}
+
+// Any JSON value at p; returns the index after it.
+function skipVal(b, p, bn) {
+  p = skipWs(b, p, bn);
+  if (p >= bn) throw TRUNC;
+  const c = b[p];
+  if (c === 34) return skipStr(b, p, bn);
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    for (;;) {
+      if (p >= bn) throw TRUNC;
+      const d = b[p];
+      if (d === 34) { p = skipStr(b, p, bn); continue; }
+      p++;
+      if (d === 123 || d === 91) depth++;
+      else if ((d === 125 || d === 93) && --depth === 0) return p;
+    }
+  }
+  const s = p;
+  while (p < bn) {
+    const d = b[p];
+    if (d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9) break;
+    p++;
+  }
+  if (p === s) throw badJson('unexpected character', p);
+  return p;
+}
+
+const DEC = new TextDecoder();
+function textOf(b, a, e) { return DEC.decode(b.subarray(a, e)); }
+
+// A JSON number at p, without allocating; sets END. NaN for other values.
+function readNum(b, p, bn) {
+  const s = p;
+  let neg = false, c;
+  if (b[p] === 45) { neg = true; p++; }
+  let v = 0, digits = 0;
+  while (p < bn && (c = b[p]) >= 48 && c <= 57) { v = v * 10 + (c - 48); p++; digits++; }
+  let scale = 1;
+  if (b[p] === 46) {
+    p++;
+    while (p < bn && (c = b[p]) >= 48 && c <= 57) { v = v * 10 + (c - 48); scale *= 10; p++; digits++; }
+  }
+  if (b[p] === 101 || b[p] === 69) {
+    p++;
+    if (b[p] === 43 || b[p] === 45) p++;
+    while (p < bn && (c = b[p]) >= 48 && c <= 57) p++;
+    END = p;
+    return parseFloat(textOf(b, s, p));
+  }
+  if (digits === 0) { END = skipVal(b, s, bn); return NaN; }
+  END = p;
+  if (digits > 15) return parseFloat(textOf(b, s, p));
+  if (scale !== 1) v = v / scale;
+  return neg ? -v : v;
+}
+
+/* Names, interned from their bytes: an open-addressing hash table of raw
+ * byte strings, each mapped to the id of its decoded text. */
+function Interner() {
+  this.names = [];
+  this.ids = new Map();
+  this.htab = new Int32Array(1 << 12).fill(-1);
+  this.rawStart = [];
+  this.rawLen = [];
+  this.rawId = [];
+  this.raw = new Uint8Array(1 << 16);
+  this.rawUsed = 0;
+}
+Interner.prototype.text = function (s) {
+  let id = this.ids.get(s);
+  if (id === undefined) { id = this.names.length; this.names.push(s); this.ids.set(s, id); }
+  return id;
+};
+function hashBytes(b, a, e) {
+  let h = -2128831035 | 0;  // FNV-1a
+  for (let k = a; k < e; k++) h = Math.imul(h ^ b[k], 16777619);
+  return h >>> 0;
+}
+// The string whose bytes are b[a, e) (inside the quotes); ESC: has escapes.
+Interner.prototype.at = function (b, a, e, esc) {
+  const htab = this.htab, mask = htab.length - 1, raw = this.raw;
+  const len = e - a;
+  let slot = hashBytes(b, a, e) & mask;
+  for (;;) {
+    const r = htab[slot];
+    if (r < 0) break;
+    if (this.rawLen[r] === len) {
+      const o = this.rawStart[r];
+      let k = 0;
+      while (k < len && raw[o + k] === b[a + k]) k++;
+      if (k === len) return this.rawId[r];
+    }
+    slot = (slot + 1) & mask;
+  }
+  const id = this.text(esc ? JSON.parse(textOf(b, a - 1, e + 1)) : textOf(b, a, e));
+  if (this.rawUsed + len > raw.length) {
+    const nr = new Uint8Array(Math.max(raw.length * 2, this.rawUsed + len));
+    nr.set(raw);
+    this.raw = nr;
+  }
+  this.raw.set(b.subarray(a, e), this.rawUsed);
+  const r = this.rawStart.length;
+  this.rawStart.push(this.rawUsed);
+  this.rawLen.push(len);
+  this.rawId.push(id);
+  this.rawUsed += len;
+  htab[slot] = r;
+  if (r * 2 > htab.length) {
+    const nt = new Int32Array(htab.length * 4).fill(-1);
+    const m = nt.length - 1;
+    for (let q = 0; q <= r; q++) {
+      let sl = hashBytes(this.raw, this.rawStart[q], this.rawStart[q] + this.rawLen[q]) & m;
+      while (nt[sl] >= 0) sl = (sl + 1) & m;
+      nt[sl] = q;
+    }
+    this.htab = nt;
+  }
+  return id;
+};
+
+/* What the scanner builds: columns, tracks, instants, counters. */
+function Builder(bytes) {
+  this.b = bytes;
+  this.cols = new Columns(Math.max(16, Math.floor(bytes.length / 100)));
+  this.names = new Interner();
+  this.argsList = [];
+  this.procs = new Map();
+  this.tracks = [];
+  this.trackIds = new Map();
+  this.threadIds = new Map();
+  this.lastPid = NaN;
+  this.lastTid = NaN;
+  this.lastTrack = -1;
+  this.strIds = new Map();
+  this.inst = { ts: [], name: [], track: [], args: [] };
+  this.counters = new Map();
+  this.open = new Map();
+  this.minTs = Infinity;
+  this.maxTs = -Infinity;
+  this.skipped = 0;
+  this.events = 0;
+}
+Builder.prototype.proc = function (pid) {
+  let pr = this.procs.get(pid);
+  if (!pr) {
+    pr = { pid: pid, name: null, sort: null };
+    this.procs.set(pid, pr);
+  }
+  return pr;
+};
+Builder.prototype.track = function (kind, pid, tid, key, name) {
+  const k = kind + ':' + pid + ':' + key;
+  let id = this.trackIds.get(k);
+  if (id === undefined) {
+    this.proc(pid);
+    id = this.tracks.length;
+    this.tracks.push({ kind: kind, pid: pid, tid: tid, name: name, sort: null });
+    this.trackIds.set(k, id);
+  }
+  return id;
+};
+Builder.prototype.thread = function (pid, tid) {
+  if (pid === this.lastPid && tid === this.lastTid) return this.lastTrack;
+  const k = pid * 4194304 + tid;
+  let id = this.threadIds.get(k);
+  if (id === undefined) {
+    id = this.track('thread', pid, tid, tid, null);
+    this.threadIds.set(k, id);
+  }
+  this.lastPid = pid;
+  this.lastTid = tid;
+  this.lastTrack = id;
+  return id;
+};
+// A pid or tid given as a string: a number of its own.
+Builder.prototype.strId = function (s) {
+  let v = this.strIds.get(s);
+  if (v === undefined) { v = 1000000000 + this.strIds.size; this.strIds.set(s, v); }
+  return v;
+};
+Builder.prototype.args = function (a, e) {  // an args object's bytes; -1 when empty
+  const b = this.b;
+  const k = skipWs(b, a + 1, e);
+  if (b[k] === 125) return -1;
+  this.argsList.push(textOf(b, a, e));
+  return this.argsList.length - 1;
+};
+Builder.prototype.json = function (a, e) { return a < 0 ? null : JSON.parse(textOf(this.b, a, e)); };
+Builder.prototype.asyncKey = function (catA, catE, idA, idE) {
+  return (catA >= 0 ? textOf(this.b, catA, catE) : '') + ':' + (idA >= 0 ? textOf(this.b, idA, idE) : '');
+};
+// Every event but the plain X: metadata, B/E, async, instants, counters.
+Builder.prototype.other = function (ph, pid, tid, ts, dur, name, argsA, argsE, catA, catE, idA, idE, scope) {
+  if (ph === 77) {  // M
+    if (argsA < 0) return;
+    const nm = this.names.names[name];
+    const a = this.json(argsA, argsE) || {};
+    if (nm === 'process_name') this.proc(pid).name = String(a.name);
+    else if (nm === 'process_sort_index') this.proc(pid).sort = +a.sort_index;
+    else if (nm === 'thread_name') this.tracks[this.thread(pid, tid)].name = String(a.name);
+    else if (nm === 'thread_sort_index') this.tracks[this.thread(pid, tid)].sort = +a.sort_index;
+    return;
+  }
+  if (!isFinite(ts)) { this.skipped++; return; }
+  if (ts < this.minTs) this.minTs = ts;
+  if (ts > this.maxTs) this.maxTs = ts;
+  switch (ph) {
+  case 88: {  // X with no usable dur
+    this.cols.push(ts, 0, name, this.thread(pid, tid), argsA >= 0 ? this.args(argsA, argsE) : -1);
+    break;
+  }
+  case 66: case 69: case 98: case 101: {  // B E b e
+    const isAsync = ph === 98 || ph === 101;
+    const tr = isAsync
+      ? this.track('async', pid, tid, this.asyncKey(catA, catE, idA, idE), this.names.names[name])
+      : this.thread(pid, tid);
+    let st = this.open.get(tr);
+    if (!st) this.open.set(tr, st = []);
+    if (ph === 66 || ph === 98) {
+      st.push({ ts: ts, name: name, args: argsA >= 0 ? this.args(argsA, argsE) : -1 });
+    } else if (st.length) {
+      const o = st.pop();
+      let ai = o.args;
+      const ea = argsA >= 0 ? this.args(argsA, argsE) : -1;
+      if (ea >= 0) {
+        const merged = Object.assign({}, ai >= 0 ? JSON.parse(this.argsList[ai]) : {}, JSON.parse(this.argsList[ea]));
+        this.argsList.push(JSON.stringify(merged));
+        ai = this.argsList.length - 1;
+      }
+      this.cols.push(o.ts, Math.max(0, ts - o.ts), o.name, tr, ai);
+    } else {
+      this.skipped++;
+    }
+    break;
+  }
+  case 105: case 73: case 110: case 82: {  // i I n R
+    let tr;
+    if (ph === 110) tr = this.track('async', pid, tid, this.asyncKey(catA, catE, idA, idE), this.names.names[name]);
+    else if (scope === 103) tr = this.track('events', 0, 0, 'global', 'Global events');
+    else if (scope === 112) tr = this.track('events', pid, 0, 'process', 'Process events');
+    else tr = this.thread(pid, tid);
+    const I = this.inst;
+    I.ts.push(ts); I.name.push(name); I.track.push(tr);
+    I.args.push(argsA >= 0 ? this.args(argsA, argsE) : -1);
+    break;
+  }
+  case 67: {  // C
+    const cname = this.names.names[name] + (idA >= 0 ? ' ' + textOf(this.b, idA, idE) : '');
+    const tr = this.track('counter', pid, 0, cname, cname);
+    let c = this.counters.get(tr);
+    if (!c) this.counters.set(tr, c = { series: new Map() });
+    const a = this.json(argsA, argsE) || {};
+    for (const key of Object.keys(a)) {
+      const v = +a[key];
+      if (!isFinite(v)) continue;
+      let sr = c.series.get(key);
+      if (!sr) c.series.set(key, sr = { ts: [], val: [] });
+      sr.ts.push(ts); sr.val.push(v);
+    }
+    break;
+  }
+  default:
+    this.skipped++;
+  }
+};
+
+// The event array at p (just past '['); returns the index after ']'.
+function readEvents(b, p, bn, B) {
+  const cols = B.cols, names = B.names;
+  let nextReport = p + (16 << 20);
+  for (;;) {
+    p = skipWs(b, p, bn);
+    if (p >= bn) throw TRUNC;
+    let c = b[p];
+    if (c === 93) return p + 1;
+    if (c !== 123) {
+      p = skipVal(b, p, bn);
+      B.skipped++;
+    } else {
+      p++;
+      let ph = 0, pid = 0, tid = 0, ts = NaN, dur = NaN, scope = 0, name = -1;
+      let argsA = -1, argsE = -1, catA = -1, catE = -1, idA = -1, idE = -1;
+      for (;;) {
+        p = skipWs(b, p, bn);
+        if (p >= bn) throw TRUNC;
+        c = b[p];
+        if (c === 125) { p++; break; }
+        if (c === 44) { p++; continue; }
+        if (c !== 34) throw badJson('expected a key', p);
+        const ka = p + 1;
+        p = skipStr(b, p, bn);
+        const klen = p - 1 - ka;
+        p = skipWs(b, p, bn);
+        if (b[p] !== 58) throw badJson("expected ':'", p);
+        p = skipWs(b, p + 1, bn);
+        if (p >= bn) throw TRUNC;
+        c = b[p];
+        const k0 = b[ka], k1 = b[ka + 1];
+        if (klen === 2 && k0 === 112 && k1 === 104 && c === 34) {                 // ph
+          ph = b[p + 1];
+          p = skipStr(b, p, bn);
+        } else if (klen === 2 && k0 === 116 && k1 === 115) {                      // ts
+          if (c === 34) { const a = p; p = skipStr(b, p, bn); ts = parseFloat(textOf(b, a + 1, p - 1)); } else { ts = readNum(b, p, bn); p = END; }
+        } else if (klen === 3 && k0 === 100 && k1 === 117 && b[ka + 2] === 114) { // dur
+          if (c === 34) { const a = p; p = skipStr(b, p, bn); dur = parseFloat(textOf(b, a + 1, p - 1)); } else { dur = readNum(b, p, bn); p = END; }
+        } else if (klen === 3 && k1 === 105 && b[ka + 2] === 100 && (k0 === 112 || k0 === 116)) { // pid, tid
+          let v;
+          if (c === 34) { const a = p; p = skipStr(b, p, bn); v = B.strId(textOf(b, a + 1, p - 1)); } else { v = readNum(b, p, bn); p = END; if (!isFinite(v)) v = 0; }
+          if (k0 === 112) pid = v; else tid = v;
+        } else if (klen === 4 && k0 === 110 && k1 === 97 && c === 34) {           // name
+          const a = p + 1;
+          p = skipStr(b, p, bn);
+          name = names.at(b, a, p - 1, ESC);
+        } else if (klen === 4 && k0 === 97 && k1 === 114) {                       // args
+          argsA = p; p = skipVal(b, p, bn); argsE = p;
+        } else if (klen === 3 && k0 === 99 && k1 === 97) {                        // cat
+          catA = p; p = skipVal(b, p, bn); catE = p;
+        } else if ((klen === 2 || klen === 3) && k0 === 105 && k1 === 100) {      // id, id2
+          idA = p; p = skipVal(b, p, bn); idE = p;
+        } else if (klen === 1 && k0 === 115 && c === 34) {                        // s
+          scope = b[p + 1];
+          p = skipStr(b, p, bn);
+        } else {
+          p = skipVal(b, p, bn);
+        }
+      }
+      B.events++;
+      if (name < 0) name = names.text('');
+      if (ph === 88 && dur >= 0 && isFinite(ts)) {
+        cols.push(ts, dur, name, B.thread(pid, tid), argsA >= 0 ? B.args(argsA, argsE) : -1);
+        if (ts < B.minTs) B.minTs = ts;
+        if (ts + dur > B.maxTs) B.maxTs = ts + dur;
+      } else {
+        B.other(ph, pid, tid, ts, dur, name, argsA, argsE, catA, catE, idA, idE, scope);
+      }
+    }
+    p = skipWs(b, p, bn);
+    if (p >= bn) throw TRUNC;
+    c = b[p];
+    if (c === 44) p++;
+    else if (c === 93) return p + 1;
+    else throw badJson("expected ',' or ']' between events", p);
+    if (p > nextReport) {
+      nextReport = p + (16 << 20);
+      post({ progress: 'Reading events: ' + Math.round(100 * p / bn) + '%' });
+    }
+  }
+}
+
+/* Indexes 0..n-1 sorted by ts (stable), by an LSD radix sort of the start
+ * in integer nanoseconds from MIN, 11 bits a pass. */
+function radixByStart(ts, n, min) {
+  const lo = new Uint32Array(n), hi = new Uint32Array(n);
+  let maxHi = 0, maxLo = 0;
+  for (let i = 0; i < n; i++) {
+    const k = Math.max(0, Math.round((ts[i] - min) * 1000));
+    const h = Math.floor(k / 4194304);
+    hi[i] = h;
+    lo[i] = k - h * 4194304;
+    if (h > maxHi) maxHi = h;
+    if (lo[i] > maxLo) maxLo = lo[i];
+  }
+  let a = new Uint32Array(n), t = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const cnt = new Uint32Array(2048);
+  const pass = (keys, shift) => {
+    cnt.fill(0);
+    for (let i = 0; i < n; i++) cnt[(keys[a[i]] >>> shift) & 2047]++;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) { const c = cnt[d]; cnt[d] = sum; sum += c; }
+    for (let i = 0; i < n; i++) { const x = a[i]; t[cnt[(keys[x] >>> shift) & 2047]++] = x; }
+    const tmp = a; a = t; t = tmp;
+  };
+  pass(lo, 0);
+  if (maxLo >= 2048) pass(lo, 11);
+  for (let shift = 0; shift < 32 && (maxHi >>> shift) > 0; shift += 11) pass(hi, shift);
+  return a;
+}
+
+function parseTrace(b) {
   const t0 = Date.now();
-  let doc = JSON.parse(text);
-  text = null;
-  let events, fileInfo = null, meta = null;
-  if (Array.isArray(doc)) {
-    events = doc;
-  } else if (doc && typeof doc === 'object') {
-    events = Array.isArray(doc.traceEvents) ? doc.traceEvents : [];
-    fileInfo = doc.file_info || null;
-    meta = doc.ctrace_metadata || null;
-  } else {
-    throw new Error('not a trace: expected a JSON object or array of events');
-  }
-  doc = null;
-  post({ progress: 'Indexing ' + events.length + ' events' });
-
-  const names = [];
-  const nameIds = new Map();
-  function nameId(s) {
-    s = s === undefined || s === null ? '' : String(s);
-    let id = nameIds.get(s);
-    if (id === undefined) {
-      id = names.length;
-      names.push(s);
-      nameIds.set(s, id);
-    }
-    return id;
-  }
-  const argsList = [];
-  function argsId(a) {
-    if (a === undefined || a === null) return -1;
-    if (typeof a === 'object' && Object.keys(a).length === 0) return -1;
-    argsList.push(JSON.stringify(a));
-    return argsList.length - 1;
-  }
-
-  const procs = new Map(); // pid -> {name, sort}
-  const tracks = [];       // {kind, pid, tid, key, name, sort}
-  const trackIds = new Map();
-  function proc(pid) {
-    let p = procs.get(pid);
-    if (!p) {
-      p = { pid: pid, name: null, sort: null };
-      procs.set(pid, p);
-    }
-    return p;
-  }
-  function track(kind, pid, tid, key, name) {
-    const k = kind + ':' + pid + ':' + key;
-    let id = trackIds.get(k);
-    if (id === undefined) {
-      proc(pid);
-      id = tracks.length;
-      tracks.push({ kind: kind, pid: pid, tid: tid, name: name, sort: null });
-      trackIds.set(k, id);
-    }
-    return id;
-  }
-  const threadTrack = (pid, tid) => track('thread', pid, tid, tid, null);
-
-  const cols = new Columns(Math.max(16, events.length));
-  const inst = { ts: [], name: [], track: [], args: [] };
-  const counters = new Map(); // track id -> {name, series: Map key -> {ts:[], val:[]}}
-  const open = new Map();     // B/E and b/e stacks per track
-  let minTs = Infinity, maxTs = -Infinity, skipped = 0;
-
-  for (let k = 0; k < events.length; k++) {
-    const e = events[k];
-    if (!e || typeof e !== 'object') { skipped++; continue; }
-    const ph = e.ph;
-    const pid = e.pid === undefined ? 0 : e.pid;
-    const tid = e.tid === undefined ? 0 : e.tid;
-    const ts = +e.ts;
-    if (ph === 'M') {
-      const a = e.args || {};
-      if (e.name === 'process_name') proc(pid).name = String(a.name);
-      else if (e.name === 'process_sort_index') proc(pid).sort = +a.sort_index;
-      else if (e.name === 'thread_name') tracks[threadTrack(pid, tid)].name = String(a.name);
-      else if (e.name === 'thread_sort_index') tracks[threadTrack(pid, tid)].sort = +a.sort_index;
-      continue;
-    }
-    if (!isFinite(ts)) { skipped++; continue; }
-    if (ts < minTs) minTs = ts;
-    if (ts > maxTs) maxTs = ts;
-    switch (ph) {
-    case 'X': {
-      let dur = +e.dur;
-      if (!(dur >= 0)) dur = 0;
-      if (ts + dur > maxTs) maxTs = ts + dur;
-      cols.push(ts, dur, nameId(e.name), threadTrack(pid, tid), argsId(e.args));
-      break;
-    }
-    case 'B': case 'E': case 'b': case 'e': {
-      const async = ph === 'b' || ph === 'e';
-      let tr;
-      if (async) {
-        const id = e.id2 ? JSON.stringify(e.id2) : String(e.id);
-        tr = track('async', pid, tid, (e.cat || '') + ':' + id, e.name === undefined ? id : String(e.name));
-      } else {
-        tr = threadTrack(pid, tid);
+  const bn = b.length;
+  const B = new Builder(b);
+  let fileInfo = null, meta = null, truncated = false;
+  let p = skipWs(b, 0, bn);
+  if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
+  try {
+    if (b[p] === 91) {
+      readEvents(b, p + 1, bn, B);
+    } else if (b[p] === 123) {
+      p++;
+      let sawEvents = false;
+      for (;;) {
+        p = skipWs(b, p, bn);
+        if (p >= bn) throw TRUNC;
+        if (b[p] === 125) break;
+        if (b[p] !== 34) throw badJson('expected a key', p);
+        const ka = p;
+        p = skipStr(b, p, bn);
+        const key = textOf(b, ka + 1, p - 1);
+        p = skipWs(b, p, bn);
+        if (b[p] !== 58) throw badJson("expected ':'", p);
+        p = skipWs(b, p + 1, bn);
+        if (key === 'traceEvents' && b[p] === 91) {
+          sawEvents = true;
+          p = readEvents(b, p + 1, bn, B);
+        } else {
+          const a = p;
+          p = skipVal(b, p, bn);
+          if (key === 'file_info') fileInfo = JSON.parse(textOf(b, a, p));
+          else if (key === 'ctrace_metadata') meta = JSON.parse(textOf(b, a, p));
+        }
+        p = skipWs(b, p, bn);
+        if (b[p] === 44) p++;
+        else if (b[p] === 125) break;
+        else if (p >= bn) throw TRUNC;
+        else throw badJson("expected ',' or '}'", p);
       }
-      let st = open.get(tr);
-      if (!st) open.set(tr, st = []);
-      if (ph === 'B' || ph === 'b') {
-        st.push({ ts: ts, name: e.name, args: e.args });
-      } else if (st.length) {
-        const b = st.pop();
-        let args = b.args;
-        if (e.args && Object.keys(e.args).length) args = Object.assign({}, b.args || {}, e.args);
-        cols.push(b.ts, Math.max(0, ts - b.ts), nameId(b.name), tr, argsId(args));
-      } else {
-        skipped++;
-      }
-      break;
+      if (!sawEvents) throw new Error('not a trace: no traceEvents array');
+    } else {
+      throw new Error('not a trace: expected a JSON object or an array of events');
     }
-    case 'i': case 'I': case 'n': case 'R': {
-      let tr;
-      if (ph === 'n') {
-        const id = e.id2 ? JSON.stringify(e.id2) : String(e.id);
-        tr = track('async', pid, tid, (e.cat || '') + ':' + id, String(e.name));
-      } else if (e.s === 'g') {
-        tr = track('events', 0, 0, 'global', 'Global events');
-      } else if (e.s === 'p') {
-        tr = track('events', pid, 0, 'process', 'Process events');
-      } else {
-        tr = threadTrack(pid, tid);
-      }
-      inst.ts.push(ts); inst.name.push(nameId(e.name)); inst.track.push(tr);
-      inst.args.push(argsId(e.args));
-      break;
-    }
-    case 'C': {
-      const cname = String(e.name) + (e.id !== undefined ? ' ' + e.id : '');
-      const tr = track('counter', pid, 0, cname, cname);
-      let c = counters.get(tr);
-      if (!c) counters.set(tr, c = { series: new Map() });
-      const a = e.args || {};
-      for (const key of Object.keys(a)) {
-        const v = +a[key];
-        if (!isFinite(v)) continue;
-        let s = c.series.get(key);
-        if (!s) c.series.set(key, s = { ts: [], val: [] });
-        s.ts.push(ts); s.val.push(v);
-      }
-      break;
-    }
-    default:
-      skipped++;
-    }
+  } catch (e) {
+    if (e !== TRUNC) throw e;
+    truncated = true;  // keep the events read before the cut
+    if (!B.events) throw new Error('not a trace: the file ends before any event');
   }
-  events = null;
+  const cols = B.cols, names = B.names.names, argsList = B.argsList, tracks = B.tracks;
+  const procs = B.procs, inst = B.inst, counters = B.counters, skipped = B.skipped, events = B.events;
+  let minTs = B.minTs, maxTs = B.maxTs;
   // Calls still open at the end of the trace last until its end.
-  for (const [tr, st] of open) {
+  for (const [tr, st] of B.open) {
     while (st.length) {
-      const b = st.pop();
-      cols.push(b.ts, Math.max(0, maxTs - b.ts), nameId(b.name), tr, argsId(b.args));
+      const o = st.pop();
+      cols.push(o.ts, Math.max(0, maxTs - o.ts), o.name, tr, o.args);
     }
   }
   if (!isFinite(minTs)) { minTs = 0; maxTs = 1; }
   if (maxTs <= minTs) maxTs = minTs + 1;
+  const readMs = Date.now() - t0;
 
   post({ progress: 'Sorting ' + cols.n + ' slices' });
   const n = cols.n;
   const ts = cols.ts, dur = cols.dur, track_ = cols.track;
   const ntracks = tracks.length;
 
-  // Counting sort by track, then sort each track's slices by start (longer first).
+  // Order by track, then start, longer first at equal starts: an LSD radix
+  // sort on integer nanoseconds (a comparator sort of 1M takes seconds
+  // here), a stable counting sort by track, then runs of equal starts
+  // ordered by duration.
   const tcount = new Uint32Array(ntracks + 1);
   for (let i = 0; i < n; i++) tcount[track_[i] + 1]++;
   for (let t = 0; t < ntracks; t++) tcount[t + 1] += tcount[t];
-  const order = new Uint32Array(n);
+  const order = radixByStart(ts, n, minTs);
   {
+    const byTrack = new Uint32Array(n);
     const fill = tcount.slice(0, ntracks);
-    for (let i = 0; i < n; i++) order[fill[track_[i]]++] = i;
+    for (let k = 0; k < n; k++) { const i = order[k]; byTrack[fill[track_[i]]++] = i; }
+    order.set(byTrack);
   }
-  const cmp = (a, b) => (ts[a] - ts[b]) || (dur[b] - dur[a]) || (a - b);
-  for (let t = 0; t < ntracks; t++) {
-    const sub = order.subarray(tcount[t], tcount[t + 1]);
-    let sorted = true;
-    for (let i = 1; i < sub.length && sorted; i++) sorted = cmp(sub[i - 1], sub[i]) <= 0;
-    if (!sorted) sub.sort(cmp);
+  for (let k = 1; k < n; k++) {
+    if (ts[order[k]] !== ts[order[k - 1]] || track_[order[k]] !== track_[order[k - 1]]) continue;
+    // insertion sort of the run of equal starts by descending duration
+    const x = order[k];
+    let j = k - 1;
+    while (j >= 0 && ts[order[j]] === ts[x] && track_[order[j]] === track_[x] && dur[order[j]] < dur[x]) {
+      order[j + 1] = order[j];
+      j--;
+    }
+    order[j + 1] = x;
   }
 
   // Depth, parent and self time with a stack per track.
@@ -395,7 +724,8 @@ function parseTrace(text) {
     msg: {
       done: true, names: names, argsList: argsList, slices: out, instants: instants,
       counters: counterList, tracks: trackList, procs: procList, fileInfo: fileInfo,
-      meta: meta, minTs: minTs, maxTs: maxTs, skipped: skipped, parseMs: Date.now() - t0,
+      meta: meta, minTs: minTs, maxTs: maxTs, skipped: skipped, events: events, truncated: truncated,
+      readMs: readMs, parseMs: Date.now() - t0,
     },
     transfer: transfer,
   };
@@ -403,15 +733,15 @@ function parseTrace(text) {
 
 self.onmessage = async function (ev) {
   try {
-    let text;
+    let bytes;
     if (ev.data.b64 !== undefined) {
       post({ progress: 'Decompressing' });
-      text = await gunzipText(base64Bytes(ev.data.b64));
+      bytes = await gunzip(base64Bytes(ev.data.b64));
     } else {
-      text = await fetchText(ev.data.url);
+      bytes = await fetchBytes(ev.data.url);
     }
-    post({ progress: 'Parsing ' + (text.length / 1048576).toFixed(1) + ' MB' });
-    const r = parseTrace(text);
+    post({ progress: 'Reading ' + (bytes.length / 1048576).toFixed(1) + ' MB' });
+    const r = parseTrace(bytes);
     post(r.msg, r.transfer);
   } catch (e) {
     post({ error: String(e && e.message ? e.message : e) });

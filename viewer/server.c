@@ -200,7 +200,26 @@ static enum MHD_Result send_asset(struct MHD_Connection *c, const ct_asset *a) {
   return respond(c, MHD_HTTP_OK, r, type, false, "no-cache");
 }
 
-/* Streams the trace open at FD (taken) of KIND. */
+/* Whether the client is this machine: compressing a plain .json on the
+ * fly would then cost more time than it saves (deflate runs at about the
+ * speed of the loopback link's reader, and the page waits for both). */
+static bool client_is_local(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (!ci || !ci->client_addr) return false;
+  const struct sockaddr *sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+  if (sa->sa_family == AF_INET6) {
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(a)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(a)) return a->s6_addr[12] == 127;
+  }
+  return false;
+}
+
+/* Streams the trace open at FD (taken) of KIND: a .json.gz as it is to
+ * clients that accept gzip (inflated on the way for others), a .json
+ * deflated on the way for remote clients that accept gzip. */
 static enum MHD_Result send_trace(struct MHD_Connection *c, int fd, int kind, void **con_cls) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -218,7 +237,7 @@ static enum MHD_Result send_trace(struct MHD_Connection *c, int fd, int kind, vo
   } else if (kind == CT_TRACE_GZ) {
     r = zstream_response(fd, ZS_INFLATE);
     encoded = false;
-  } else if (gz) {
+  } else if (gz && !client_is_local(c)) {
     r = zstream_response(fd, ZS_DEFLATE);
     encoded = true;
   } else {
