@@ -15,6 +15,7 @@
 #include "viewer/view.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -60,6 +61,7 @@ struct zstream {
   int mode;
   bool eof;  /* no more input from the file */
   bool done; /* no more output */
+  bool in_member; /* inflating: inside a gzip member (not between two) */
   z_stream zs;
   unsigned char in[STREAM_BLOCK];
 };
@@ -88,11 +90,16 @@ static ssize_t zstream_read(void *cls, uint64_t pos, char *buf, size_t max) {
       if (z == Z_STREAM_END) s->done = true;
       else if (z != Z_OK && z != Z_BUF_ERROR) return MHD_CONTENT_READER_END_WITH_ERROR;
     } else {
+      if (s->eof && s->zs.avail_in == 0 && !s->in_member) {
+        s->done = true; /* the end of the last member */
+        break;
+      }
+      if (s->zs.avail_in > 0) s->in_member = true;
       z = inflate(&s->zs, Z_NO_FLUSH);
       if (z == Z_STREAM_END) {
         /* Concatenated gzip members continue the same text. */
-        if (s->zs.avail_in == 0 && s->eof) s->done = true;
-        else inflateReset(&s->zs);
+        inflateReset(&s->zs);
+        s->in_member = false;
       } else if (z == Z_BUF_ERROR && s->eof && s->zs.avail_in == 0) {
         return MHD_CONTENT_READER_END_WITH_ERROR; /* truncated */
       } else if (z != Z_OK && z != Z_BUF_ERROR) {
@@ -259,6 +266,31 @@ static int open_in_dir(const ct_view *v, const char *name) {
   size_t n = strlen(v->path);
   if (strncmp(real, v->path, n) != 0 || real[n] != '/') return -1;
   return open(real, O_RDONLY | O_CLOEXEC);
+}
+
+/* Decodes %XX in the request's path in place, as MHD would, except that
+ * an encoded '/', '\\' or NUL makes the whole path unroutable (404): a
+ * name in /files/NAME is one path component, however it is spelled. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *uri) {
+  char *r = uri, *w = uri;
+  bool bad = false;
+  while (*r) {
+    if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2])) {
+      char hex[3] = {r[1], r[2], 0};
+      char ch = (char)strtol(hex, NULL, 16);
+      if (ch == '/' || ch == '\\' || ch == 0) bad = true;
+      *w++ = ch;
+      r += 3;
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = 0;
+  if (bad) {
+    strcpy(uri, "/\x01");
+    return 2;
+  }
+  return (size_t)(w - uri);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -436,7 +468,8 @@ int ct_view_start(ct_view **out, const ct_view_opts *o, char *err, size_t errlen
                                    MHD_USE_POLL,
                                0, NULL, NULL, on_request, v, MHD_OPTION_LISTEN_SOCKET,
                                (MHD_socket)v->listen_fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, v,
-                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                               MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
   if (!v->daemon) {
     pthread_sigmask(SIG_SETMASK, &v->old_mask, NULL);
     rc = -EIO;
