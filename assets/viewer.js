@@ -265,7 +265,10 @@
             const sx = (ts[k] - t0) * scale;
             if (sx > re + MERGE_GAP || ts[k] > t1) break;
             if (dur[k] * scale >= MIN_W) break;
-            const j = firstStartingAt(ts, k + 1, hi, t0 + (Math.floor(sx) + 1) / scale);
+            let j = firstStartingAt(ts, k + 1, hi, t0 + (Math.floor(sx) + 1) / scale);
+            // Of the slices starting in this pixel only the last can be wide
+            // (they are disjoint): leave it to be drawn on its own.
+            if (j - 1 > k && dur[j - 1] * scale >= MIN_W) j--;
             const ex = (ts[j - 1] + dur[j - 1] - t0) * scale;
             if (ex > re) re = ex;
             if (sx + 1 > re) re = sx + 1;
@@ -723,7 +726,12 @@
     let test;
     if (isRe) {
       let re;
-      try { re = new RegExp(text); } catch (e) { $('search-count').textContent = 'bad regex'; return 0; }
+      try { re = new RegExp(text); } catch (e) {
+        S.match = null; S.hits = null; S.pos = -1;
+        $('search-count').textContent = 'bad regex';
+        invalidate();
+        return 0;
+      }
       test = (s) => re.test(s);
     } else {
       const low = text.toLowerCase();
@@ -1091,7 +1099,8 @@
       const m = ev.data;
       if (m.progress) setStatus(m.progress + '...');
       else if (m.error) { fail(m.error); worker.terminate(); }
-      else if (m.done) { worker.terminate(); onLoaded(m); }
+      else if (m.done) onLoaded(m);  // the worker stays, idle: ending it
+      // can cancel its finished fetch, which the browser reports as failed
     };
     worker.onerror = (e) => fail('parser failed: ' + (e.message || 'unknown error'));
     if (embedded) {
