@@ -360,7 +360,9 @@
 
   let cwCache = 0;
   function charWidth() {
-    if (!cwCache) { ctx.font = FONT; cwCache = ctx.measureText('abcdefghijklmnopqrstuvwxyz_.()ABCD').width / 34; }
+    // A little above the average width of the characters of names, so that
+    // truncated labels stay inside their slices.
+    if (!cwCache) { ctx.font = FONT; cwCache = 1.15 * ctx.measureText('abcdefghijklmnopqrstuvwxyz_.()ABCDWM/:0123').width / 40; }
     return cwCache;
   }
 
@@ -940,7 +942,8 @@
     if (!drag.moved) return;
     if (drag.shift) {
       const b = timeAtX(Math.max(GUTTER, Math.min(V.width, V.mouse.x)));
-      V.range = [Math.min(drag.at, b), Math.max(drag.at, b)];
+      const clamp = (t) => Math.max(T.minTs, Math.min(T.maxTs, t));
+      V.range = [clamp(Math.min(drag.at, b)), clamp(Math.max(drag.at, b))];
     } else if (V.mode === 'flame') {
       V.flameScrollY = Math.max(0, drag.fsy - dy);
     } else {
@@ -1099,8 +1102,10 @@
       const m = ev.data;
       if (m.progress) setStatus(m.progress + '...');
       else if (m.error) { fail(m.error); worker.terminate(); }
-      else if (m.done) onLoaded(m);  // the worker stays, idle: ending it
-      // can cancel its finished fetch, which the browser reports as failed
+      else if (m.done) {
+        onLoaded(m);
+        setTimeout(() => worker.terminate(), 1000);  // frees what it read
+      }
     };
     worker.onerror = (e) => fail('parser failed: ' + (e.message || 'unknown error'));
     if (embedded) {

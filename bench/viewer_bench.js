@@ -74,6 +74,24 @@ function generate(file, n) {
   return emitted;
 }
 
+/* Resident memory of Chromium's renderer processes (bytes), or null. */
+function rendererRss() {
+  try {
+    let total = 0;
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let cmd;
+      try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch (e) { continue; }
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) total += +m[1] * 1024;
+    }
+    return total;
+  } catch (e) {
+    return null;
+  }
+}
+
 function startServer(file) {
   return new Promise((resolve, reject) => {
     const p = spawn(CTRACE, ['view', '-s', '--port', '0', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,6 +121,7 @@ function startServer(file) {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const rss0 = rendererRss();
     t = Date.now();
     await page.goto(server.url);
     await page.waitForFunction(() => window.ctraceViewer && (window.ctraceViewer.ready || window.ctraceViewer.error), null, { timeout: 120000, polling: 50 });
@@ -139,6 +158,12 @@ function startServer(file) {
     });
     console.log(`pan/zoom: ${fr.draw.frames} frames drawn, longest draw ${fr.draw.max.toFixed(1)} ms (mean ${fr.draw.mean.toFixed(1)} ms); longest gap between animation frames ${fr.maxGap.toFixed(1)} ms; last frame ${fr.last.rects} rectangles for ${fr.last.represented} slices`);
 
+    await page.waitForTimeout(3000);  // the parser's worker has ended by now
+    const cdp0 = await page.context().newCDPSession(page);
+    await cdp0.send('HeapProfiler.collectGarbage');
+    await page.waitForTimeout(500);
+    const rss1 = rendererRss();
+    if (rss0 !== null) console.log(`memory: renderer processes grew by ${((rss1 - rss0) / 1048576).toFixed(0)} MB = ${((rss1 - rss0) / info.slices).toFixed(1)} B/event (RSS, all renderers)`);
     const cdp = await page.context().newCDPSession(page);
     await page.evaluate(() => { if (window.gc) window.gc(); });
     const m = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));

@@ -320,10 +320,63 @@ cases.directory = async (ctx) => {
   eq((await V(page, () => window.ctraceViewer.info())).slices, exp.html.slices, 'the .html trace');
 };
 
+// Hand-written events of every kind the viewer draws; hostile names stay text.
+const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+function formatsTrace() {
+  const ev = [
+    { ph: 'M', pid: 7, tid: 7, name: 'process_name', args: { name: 'formats' } },
+    { ph: 'M', pid: 7, tid: 8, name: 'thread_name', args: { name: 'beta' } },
+    { ph: 'B', pid: 7, tid: 8, ts: 100, name: 'outer', args: { a: 1 } },
+    { ph: 'X', pid: 7, tid: 8, ts: 200, dur: 300, name: HOSTILE, args: { html: '</script><b>x</b>' } },
+    { ph: 'E', pid: 7, tid: 8, ts: 900, args: { ret: 'done' } },
+    { ph: 'i', pid: 7, tid: 8, ts: 250, name: 'thread mark', s: 't' },
+    { ph: 'i', pid: 7, tid: 8, ts: 260, name: 'process mark', s: 'p' },
+    { ph: 'i', pid: 7, tid: 8, ts: 270, name: 'global mark', s: 'g' },
+    { ph: 'C', pid: 7, tid: 8, ts: 100, name: 'queue', args: { depth: 1, busy: 0 } },
+    { ph: 'C', pid: 7, tid: 8, ts: 400, name: 'queue', args: { depth: 5, busy: 1 } },
+    { ph: 'C', pid: 7, tid: 8, ts: 800, name: 'queue', args: { depth: 2, busy: 0 } },
+    { ph: 'b', pid: 7, tid: 8, ts: 150, cat: 'asyncio', id: 1, name: 'task-1' },
+    { ph: 'b', pid: 7, tid: 8, ts: 300, cat: 'asyncio', id: 1, name: 'step' },
+    { ph: 'e', pid: 7, tid: 8, ts: 350, cat: 'asyncio', id: 1, name: 'step' },
+    { ph: 'e', pid: 7, tid: 8, ts: 700, cat: 'asyncio', id: 1, name: 'task-1' },
+    { ph: 'X', pid: 7, tid: 9, ts: 120, dur: 50, name: 'unnamed thread call' },
+    { ph: 'Z', pid: 7, tid: 9, ts: 120, name: 'unknown phase' },
+  ];
+  return { traceEvents: ev, displayTimeUnit: 'ns', otherData: { note: 'x' } };
+}
+cases.formats = async (ctx) => {
+  const { page } = ctx;
+  const info = await V(page, () => window.ctraceViewer.info());
+  eq(info.slices, 5, 'X, B/E and b/e slices');
+  eq(info.instants, 3, 'instants');
+  const names = info.tracks.map((t) => t.kind + ':' + t.name).sort();
+  eq(names, ['async:task-1', 'counter:queue', 'events:Global events', 'events:Process events', 'thread:Thread 9', 'thread:beta'], 'tracks');
+  assert((await page.textContent('#status')).includes('1 events skipped'), 'unknown phase counted');
+  // the hostile name: drawn and shown as text, never run as HTML
+  const s = (await V(page, (n) => window.ctraceViewer.find(n), HOSTILE))[0];
+  const p = await slicePoint(page, s.i);
+  await page.mouse.click(p.x, p.y);
+  await page.waitForSelector('#panel:not([hidden])');
+  const body = await page.textContent('#panel-body');
+  assert(body.includes(HOSTILE) && body.includes('</script><b>x</b>'), 'shown as text: ' + body.slice(0, 200));
+  eq(await page.$$eval('#panel-body img, #panel-body b', (x) => x.length), 0, 'no elements from the trace');
+  eq(await V(page, () => window.__pwned), undefined, 'no script ran');
+  // B/E: one slice whose args merge both ends
+  const outer = (await V(page, (n) => window.ctraceViewer.find(n), 'outer'))[0];
+  eq([outer.ts, outer.dur], [100, 800], 'B/E slice');
+  const q = await slicePoint(page, outer.i);
+  await page.mouse.click(q.x + 100, q.y);
+  const args = await page.textContent('#panel-body pre.args');
+  eq(JSON.parse(args), { a: 1, ret: 'done' }, 'merged args');
+  const self = await V(page, () => window.ctraceViewer.selection().self);
+  eq(self, 500, 'self time of outer (800 - 300)');
+};
+
 async function main() {
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   fs.mkdirSync(SHOTS, { recursive: true });
+  fs.rmSync(path.join(SHOTS, CASE + '-failed.png'), { force: true });
   let target, url, server = null, exp;
   if (CASE === 'standalone') {
     target = traceRun('trace.html');
@@ -338,6 +391,11 @@ async function main() {
     const t = Date.now() / 1000;
     fs.utimesSync(path.join(dir, 'a.json'), t - 30, t - 30);
     server = await serve(dir);
+    url = server.url;
+  } else if (CASE === 'formats') {
+    target = path.join(WORK, 'formats.json');
+    fs.writeFileSync(target, JSON.stringify(formatsTrace()));
+    server = await serve(target);
     url = server.url;
   } else {
     target = traceRun('trace.json');
