@@ -121,7 +121,7 @@ int ct_view_listing(const char *dir, bool flamegraph, char **out, size_t *len) {
     if (fstatat(dirfd(d), de->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
     /* A symlink is listed only when it stays inside the directory. */
     char full[PATH_MAX], real[PATH_MAX];
-    snprintf(full, sizeof full, "%s/%s", real_dir, de->d_name);
+    if (snprintf(full, sizeof full, "%s/%s", real_dir, de->d_name) >= (int)sizeof full) continue;
     if (!realpath(full, real) || strncmp(real, real_dir, rlen) != 0 || real[rlen] != '/') continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 64;
