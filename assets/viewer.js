@@ -1046,6 +1046,7 @@
 
   /* ---------- loading ---------- */
   function onLoaded(m) {
+    const tDone = performance.now();
     T.names = m.names;
     T.argsList = m.argsList;
     T.s = m.slices;
@@ -1071,6 +1072,7 @@
     layout();
     fit();
     stats.loadMs = performance.now() - t_start;
+    stats.phases = { streamed: m.streamedEvents, fetchMs: m.loadMs, readMs: m.readMs, indexMs: m.parseMs - m.readMs, pageMs: performance.now() - tDone };
     let text = T.count.toLocaleString('en-US') + ' slices';
     if (T.inst.ts.length) text += ', ' + T.inst.ts.length + ' instants';
     if (m.skipped) text += ', ' + m.skipped + ' events skipped';
@@ -1134,7 +1136,7 @@
       if (s) for (const k of Object.keys(s)) bytes += s[k].byteLength;
       return {
         slices: T.count, instants: T.inst ? T.inst.ts.length : 0, names: T.names.length,
-        minTs: T.minTs, maxTs: T.maxTs, loadMs: stats.loadMs, firstPaintMs: stats.firstPaintMs,
+        minTs: T.minTs, maxTs: T.maxTs, loadMs: stats.loadMs, firstPaintMs: stats.firstPaintMs, phases: stats.phases,
         columnBytes: bytes,
         tracks: V.rows.filter((r) => r.type !== 'proc').map((r) => ({
           id: r.track.id, name: r.label, kind: r.track.kind, pid: r.track.pid, tid: r.track.tid,

@@ -17,10 +17,13 @@ function post(msg, transfer) {
   self.postMessage(msg, transfer || []);
 }
 
-async function readAll(body, total) {
+/* Reads BODY whole into one buffer (TOTAL bytes when known), handing the
+ * buffer to FEED(buf, got) as it fills, so the scan runs while the rest
+ * is still arriving. */
+async function readAll(body, total, feed) {
   const reader = body.getReader();
   let buf = new Uint8Array(total > 0 ? total : 1 << 20);
-  let got = 0, lastReport = 0;
+  let got = 0, lastReport = 0, fed = 0;
   for (;;) {
     const r = await reader.read();
     if (r.done) break;
@@ -35,15 +38,19 @@ async function readAll(body, total) {
       lastReport = got;
       post({ progress: 'Loading ' + (got / 1048576).toFixed(0) + ' MB' });
     }
+    if (feed && got - fed >= (256 << 10)) {
+      fed = got;
+      feed(buf, got);
+    }
   }
   return buf.subarray(0, got);
 }
 
-async function fetchBytes(url) {
+async function fetchBytes(url, feed) {
   const res = await fetch(url);
   if (!res.ok) throw new Error('cannot load ' + url + ': HTTP ' + res.status);
   const len = res.headers.get('Content-Encoding') ? 0 : +(res.headers.get('Content-Length') || 0);
-  return await readAll(res.body, len);
+  return await readAll(res.body, len, feed);
 }
 
 function base64Bytes(s) {
@@ -72,8 +79,8 @@ function base64Bytes(s) {
   return out.subarray(0, o);
 }
 
-async function gunzip(bytes) {
-  return await readAll(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 0);
+async function gunzip(bytes, feed) {
+  return await readAll(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 0, feed);
 }
 
 /* Growable columns for the slices found while reading the events. */
@@ -274,6 +281,8 @@ function Builder(bytes) {
   this.maxTs = -Infinity;
   this.skipped = 0;
   this.events = 0;
+  this.resumeAt = 0;       // readEvents: where to go on after more bytes arrive
+  this.afterEvent = false; // readEvents: an event was read, its ',' was not
 }
 Builder.prototype.proc = function (pid) {
   let pr = this.procs.get(pid);
@@ -399,14 +408,26 @@ Builder.prototype.other = function (ph, pid, tid, ts, dur, name, argsA, argsE, c
   }
 };
 
-// The event array at p (just past '['); returns the index after ']'.
+// The event array at p (just past '['); returns the index after ']'. It
+// can stop at the end of what has arrived (TRUNC) and go on later from
+// B.resumeAt: nothing of an event is kept until the whole event was read.
 function readEvents(b, p, bn, B) {
   const cols = B.cols, names = B.names;
-  let nextReport = p + (16 << 20);
+  let c;
   for (;;) {
+    if (B.afterEvent) {  // between an event and its ',' or ']'
+      p = skipWs(b, p, bn);
+      if (p >= bn) throw TRUNC;
+      c = b[p];
+      if (c === 44) p++;
+      else if (c === 93) { B.afterEvent = false; return p + 1; }
+      else throw badJson("expected ',' or ']' between events", p);
+      B.afterEvent = false;
+    }
+    B.resumeAt = p;
     p = skipWs(b, p, bn);
     if (p >= bn) throw TRUNC;
-    let c = b[p];
+    c = b[p];
     if (c === 93) return p + 1;
     if (c !== 123) {
       p = skipVal(b, p, bn);
@@ -426,6 +447,7 @@ function readEvents(b, p, bn, B) {
         p = skipStr(b, p, bn);
         const klen = p - 1 - ka;
         p = skipWs(b, p, bn);
+        if (p >= bn) throw TRUNC;
         if (b[p] !== 58) throw badJson("expected ':'", p);
         p = skipWs(b, p + 1, bn);
         if (p >= bn) throw TRUNC;
@@ -469,18 +491,77 @@ function readEvents(b, p, bn, B) {
         B.other(ph, pid, tid, ts, dur, name, argsA, argsE, catA, catE, idA, idE, scope);
       }
     }
-    p = skipWs(b, p, bn);
-    if (p >= bn) throw TRUNC;
-    c = b[p];
-    if (c === 44) p++;
-    else if (c === 93) return p + 1;
-    else throw badJson("expected ',' or ']' between events", p);
-    if (p > nextReport) {
-      nextReport = p + (16 << 20);
-      post({ progress: 'Reading events: ' + Math.round(100 * p / bn) + '%' });
-    }
+    B.resumeAt = p;
+    B.afterEvent = true;
   }
 }
+
+/* Scans the events while the trace arrives (see readAll): finds the event
+ * array, then reads the events that have arrived whole. parseTrace then
+ * finishes from where it stopped. */
+function StreamScan() {
+  this.B = null;
+  this.state = 0;       // 0: before the event array, 1: in it, 2: after it
+  this.pos = 0;         // state 1: where to go on
+  this.eventsEnd = 0;   // state 2: the index after the array
+}
+// The index just past the '[' of the event array, -1 when B lacks it yet,
+// -2 when there is none (parseTrace will say why).
+function findEvents(b, bn) {
+  let p = skipWs(b, 0, bn);
+  if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
+  try {
+    if (p >= bn) return -1;
+    if (b[p] === 91) return p + 1;
+    if (b[p] !== 123) return -2;
+    p++;
+    for (;;) {
+      p = skipWs(b, p, bn);
+      if (p >= bn) return -1;
+      if (b[p] !== 34) return -2;
+      const ka = p;
+      p = skipStr(b, p, bn);
+      const isEvents = p - ka === 13 && textOf(b, ka + 1, p - 1) === 'traceEvents';
+      p = skipWs(b, p, bn);
+      if (p >= bn) return -1;
+      if (b[p] !== 58) return -2;
+      p = skipWs(b, p + 1, bn);
+      if (p >= bn) return -1;
+      if (isEvents && b[p] === 91) return p + 1;
+      p = skipWs(b, skipVal(b, p, bn), bn);
+      if (p >= bn) return -1;
+      if (b[p] !== 44) return -2;
+      p++;
+    }
+  } catch (e) {
+    if (e === TRUNC) return -1;
+    return -2;
+  }
+}
+StreamScan.prototype.feed = function (buf, got) {
+  if (!this.B) this.B = new Builder(buf);
+  this.B.b = buf;
+  if (this.state === 0) {
+    const p = findEvents(buf, got);
+    if (p === -2) this.state = 3;  // not ours to read: parseTrace reports it
+    if (p < 0) return;
+    this.pos = p;
+    this.state = 1;
+  }
+  if (this.state === 1) {
+    try {
+      this.eventsEnd = readEvents(buf, this.pos, got, this.B);
+      this.state = 2;
+    } catch (e) {
+      if (e !== TRUNC) { this.state = 3; return; }  // parseTrace will meet it again
+      this.pos = this.B.resumeAt;
+      if (this.B.events - (this.reported || 0) > 100000) {
+        this.reported = this.B.events;
+        post({ progress: 'Reading events: ' + this.B.events.toLocaleString('en-US') });
+      }
+    }
+  }
+};
 
 /* Indexes 0..n-1 sorted by ts (stable), by an LSD radix sort of the start
  * in integer nanoseconds from MIN, 11 bits a pass. */
@@ -512,16 +593,24 @@ function radixByStart(ts, n, min) {
   return a;
 }
 
-function parseTrace(b) {
+function parseTrace(b, S) {
   const t0 = Date.now();
   const bn = b.length;
-  const B = new Builder(b);
+  if (S && S.state === 3) S = null;  // something odd: read it all again
+  const B = S && S.B ? S.B : new Builder(b);
+  B.b = b;
+  // The event array: read already, partly, or not at all.
+  const events = (p) => {
+    if (S && S.state === 2) return S.eventsEnd;
+    if (S && S.state === 1) return readEvents(b, S.pos, bn, B);
+    return readEvents(b, p, bn, B);
+  };
   let fileInfo = null, meta = null, truncated = false;
   let p = skipWs(b, 0, bn);
   if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
   try {
     if (b[p] === 91) {
-      readEvents(b, p + 1, bn, B);
+      events(p + 1);
     } else if (b[p] === 123) {
       p++;
       let sawEvents = false;
@@ -538,7 +627,7 @@ function parseTrace(b) {
         p = skipWs(b, p + 1, bn);
         if (key === 'traceEvents' && b[p] === 91) {
           sawEvents = true;
-          p = readEvents(b, p + 1, bn, B);
+          p = events(p + 1);
         } else {
           const a = p;
           p = skipVal(b, p, bn);
@@ -561,7 +650,7 @@ function parseTrace(b) {
     if (!B.events) throw new Error('not a trace: the file ends before any event');
   }
   const cols = B.cols, names = B.names.names, argsList = B.argsList, tracks = B.tracks;
-  const procs = B.procs, inst = B.inst, counters = B.counters, skipped = B.skipped, events = B.events;
+  const procs = B.procs, inst = B.inst, counters = B.counters, skipped = B.skipped, nevents = B.events;
   let minTs = B.minTs, maxTs = B.maxTs;
   // Calls still open at the end of the trace last until its end.
   for (const [tr, st] of B.open) {
@@ -724,7 +813,7 @@ function parseTrace(b) {
     msg: {
       done: true, names: names, argsList: argsList, slices: out, instants: instants,
       counters: counterList, tracks: trackList, procs: procList, fileInfo: fileInfo,
-      meta: meta, minTs: minTs, maxTs: maxTs, skipped: skipped, events: events, truncated: truncated,
+      meta: meta, minTs: minTs, maxTs: maxTs, skipped: skipped, events: nevents, truncated: truncated,
       readMs: readMs, parseMs: Date.now() - t0,
     },
     transfer: transfer,
@@ -733,15 +822,22 @@ function parseTrace(b) {
 
 self.onmessage = async function (ev) {
   try {
+    const t0 = Date.now();
+    const S = new StreamScan();
+    const feed = (buf, got) => S.feed(buf, got);
     let bytes;
     if (ev.data.b64 !== undefined) {
       post({ progress: 'Decompressing' });
-      bytes = await gunzip(base64Bytes(ev.data.b64));
+      bytes = await gunzip(base64Bytes(ev.data.b64), feed);
     } else {
-      bytes = await fetchBytes(ev.data.url);
+      bytes = await fetchBytes(ev.data.url, feed);
     }
-    post({ progress: 'Reading ' + (bytes.length / 1048576).toFixed(1) + ' MB' });
-    const r = parseTrace(bytes);
+    post({ progress: 'Indexing' });
+    const loadMs = Date.now() - t0;
+    const streamed = S.B ? S.B.events : 0;
+    const r = parseTrace(bytes, S);
+    r.msg.loadMs = loadMs;
+    r.msg.streamedEvents = streamed;
     post(r.msg, r.transfer);
   } catch (e) {
     post({ error: String(e && e.message ? e.message : e) });

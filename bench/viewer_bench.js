@@ -74,17 +74,30 @@ function generate(file, n) {
   return emitted;
 }
 
-/* Resident memory of Chromium's renderer processes (bytes), or null. */
-function rendererRss() {
+/* Resident memory (bytes) of the renderer processes of the browser whose
+ * process id is ROOT, or null where /proc cannot tell. */
+function rendererRss(root) {
   try {
-    let total = 0;
+    const kids = {};
     for (const pid of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
-      let cmd;
-      try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch (e) { continue; }
-      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
-      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) total += +m[1] * 1024;
+      try {
+        const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = +st.slice(st.lastIndexOf(')') + 2).split(' ')[1];
+        (kids[ppid] = kids[ppid] || []).push(+pid);
+      } catch (e) { /* gone */ }
+    }
+    let total = 0;
+    const queue = [root];
+    while (queue.length) {
+      for (const pid of kids[queue.pop()] || []) {
+        queue.push(pid);
+        let cmd;
+        try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch (e) { continue; }
+        if (!cmd.includes('--type=renderer')) continue;
+        const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (m) total += +m[1] * 1024;
+      }
     }
     return total;
   } catch (e) {
@@ -121,7 +134,9 @@ function startServer(file) {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const rss0 = rendererRss();
+    const root = browser.process().pid;
+    await page.goto('about:blank');
+    const rss0 = rendererRss(root);
     t = Date.now();
     await page.goto(server.url);
     await page.waitForFunction(() => window.ctraceViewer && (window.ctraceViewer.ready || window.ctraceViewer.error), null, { timeout: 120000, polling: 50 });
@@ -130,6 +145,8 @@ function startServer(file) {
     const info = await page.evaluate(() => window.ctraceViewer.info());
     if (!info.slices) throw new Error('not loaded: ' + await page.evaluate(() => window.ctraceViewer.error));
     console.log(`open: first paint ${(info.firstPaintMs / 1000).toFixed(2)} s after navigation start (${(wall / 1000).toFixed(2)} s wall from goto), ${info.slices} slices`);
+    const ph = info.phases;
+    console.log(`  phases: fetch ${ph.fetchMs} ms (scanning ${ph.streamed} events meanwhile), rest of the scan ${ph.readMs} ms, sort/index ${ph.indexMs} ms, page set-up ${ph.pageMs.toFixed(0)} ms`);
 
     // Pan and zoom for a while: keys held, wheel, setView jumps; record rAF gaps and draw times.
     await page.evaluate(() => {
@@ -162,8 +179,11 @@ function startServer(file) {
     const cdp0 = await page.context().newCDPSession(page);
     await cdp0.send('HeapProfiler.collectGarbage');
     await page.waitForTimeout(500);
-    const rss1 = rendererRss();
-    if (rss0 !== null) console.log(`memory: renderer processes grew by ${((rss1 - rss0) / 1048576).toFixed(0)} MB = ${((rss1 - rss0) / info.slices).toFixed(1)} B/event (RSS, all renderers)`);
+    const rss1 = rendererRss(root);
+    if (rss0 !== null) console.log(`memory: the page's renderer grew by ${((rss1 - rss0) / 1048576).toFixed(0)} MB = ${((rss1 - rss0) / info.slices).toFixed(1)} B/event over about:blank (RSS; includes ~110 MB that does not depend on the trace's size: compare --events 250000)`);
+    const tf = Date.now();
+    await page.evaluate(() => { window.ctraceViewer.setMode('flame'); window.ctraceViewer.drawNow(); });
+    console.log(`flame graph: built and drawn in ${Date.now() - tf} ms`);
     const cdp = await page.context().newCDPSession(page);
     await page.evaluate(() => { if (window.gc) window.gc(); });
     const m = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics'));
