@@ -743,11 +743,9 @@
     let any = false;
     for (let k = 0; k < T.names.length; k++) if (test(T.names[k])) { match[k] = 1; any = true; }
     const hits = [];
-    if (any) {
-      const nm = T.s.name;
-      for (let i = 0; i < nm.length; i++) if (match[nm[i]]) hits.push(i);
-      const ts = T.s.ts;
-      hits.sort((a, b) => ts[a] - ts[b]);
+    if (any) {  // in time order: walk the slices by start
+      const nm = T.s.name, byTime = T.s.byTime;
+      for (let k = 0; k < byTime.length; k++) if (match[nm[byTime[k]]]) hits.push(byTime[k]);
     }
     S.match = match;
     S.hits = hits;
@@ -1073,10 +1071,11 @@
     fit();
     stats.loadMs = performance.now() - t_start;
     stats.phases = { streamed: m.streamedEvents, fetchMs: m.loadMs, readMs: m.readMs, indexMs: m.parseMs - m.readMs, pageMs: performance.now() - tDone };
-    let text = T.count.toLocaleString('en-US') + ' slices';
+    let text = T.count.toLocaleString('en-US') + (T.count === 1 ? ' slice' : ' slices');
     if (T.inst.ts.length) text += ', ' + T.inst.ts.length + ' instants';
     if (m.skipped) text += ', ' + m.skipped + ' events skipped';
     if (T.meta && T.meta.dropped_events) text += ' (' + T.meta.dropped_events + ' dropped by the tracer)';
+    if (m.truncated) text += ' \u00b7 the file ends early: showing what it holds';
     text += ' \u00b7 loaded in ' + (stats.loadMs / 1000).toFixed(2) + ' s';
     setStatus(text);
     api.ready = true;

@@ -5,7 +5,8 @@
  *
  *   slices: ts, dur, self (Float64), name, args (index or -1), parent
  *           (index or -1), sorted by track, then depth, then start; each
- *           track lists per depth the [begin, end) range of its level.
+ *           track lists per depth the [begin, end) range of its level;
+ *           byTime: every slice's index, by start.
  *   instants: ts, name, track, args, sorted by track then start.
  *   counters: per track and series, ts and value columns.
  *
@@ -676,6 +677,7 @@ function parseTrace(b, S) {
   for (let i = 0; i < n; i++) tcount[track_[i] + 1]++;
   for (let t = 0; t < ntracks; t++) tcount[t + 1] += tcount[t];
   const order = radixByStart(ts, n, minTs);
+  const timeOrder = order.slice();  // every slice by start: search walks it
   {
     const byTrack = new Uint32Array(n);
     const fill = tcount.slice(0, ntracks);
@@ -767,6 +769,13 @@ function parseTrace(b, S) {
       out.parent[f] = parentPos[p] >= 0 ? posToFinal[parentPos[p]] : -1;
     }
   }
+  {  // timeOrder, from slice numbers as read to final indexes
+    const toFinal = new Int32Array(n);
+    for (let p = 0; p < n; p++) toFinal[order[p]] = posToFinal[p];
+    let k = 0;
+    for (let q = 0; q < n; q++) { const f = toFinal[timeOrder[q]]; if (f >= 0) timeOrder[k++] = f; }
+    out.byTime = timeOrder.subarray(0, k);
+  }
 
   // Instants sorted by track, then time.
   const ni = inst.ts.length;
@@ -806,7 +815,7 @@ function parseTrace(b, S) {
   }));
 
   const transfer = [out.ts.buffer, out.dur.buffer, out.self.buffer, out.name.buffer,
-    out.args.buffer, out.parent.buffer, instants.ts.buffer, instants.name.buffer,
+    out.args.buffer, out.parent.buffer, out.byTime.buffer, instants.ts.buffer, instants.name.buffer,
     instants.args.buffer];
   for (const c of counterList) for (const s of c.series) transfer.push(s.ts.buffer, s.val.buffer);
   return {
