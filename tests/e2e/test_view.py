@@ -58,6 +58,7 @@ class Server:
         assert m, line[0]
         self.url = m.group(1)
         assert_eq(self.url, "http://127.0.0.1:%d/" % self.port, "printed URL")
+        self.line = line[0]
 
     def stderr_now(self):
         if self.proc.poll() is None:
@@ -205,6 +206,20 @@ def test_traversal():
                     "/files/secret.json", "/secret.json", "/%2e%2e/traces/new.json"):
             st = s.get(bad)[0]
             assert st in (400, 404), "%s gave %d" % (bad, st)
+
+
+def test_flamegraph():
+    path = harness.write("t.json", trace_text())
+    with Server(path, "--flamegraph") as s:
+        assert "http://127.0.0.1:%d/?view=flame " % s.port in s.line, s.line
+    html = harness.write("t.html", "<!DOCTYPE html>\n<html><body>x</body></html>\n")
+    with Server(html, "--flamegraph") as s:
+        assert "/#flame " in s.line, s.line
+        assert_eq(s.get("/")[2], open(html, "rb").read(), "an .html trace is served as it is")
+    d = make_trace_dir()
+    with Server(d, "--flamegraph") as s:
+        page = s.get("/")[2].decode()
+        assert 'href="index.html?trace=files%2Fnew.json&amp;view=flame"' in page, page
 
 
 def test_once():
