@@ -387,8 +387,11 @@
       } else if (row.type === 'counter') {
         const c = T.counterOf.get(row.track.id);
         if (!c) continue;
-        let max = 0, min = 0;
-        for (const s of c.series) for (let q = 0; q < s.val.length; q++) { if (s.val[q] > max) max = s.val[q]; if (s.val[q] < min) min = s.val[q]; }
+        if (c.max === undefined) {  // once per counter
+          c.max = 0; c.min = 0;
+          for (const s of c.series) for (let q = 0; q < s.val.length; q++) { if (s.val[q] > c.max) c.max = s.val[q]; if (s.val[q] < c.min) c.min = s.val[q]; }
+        }
+        const max = c.max, min = c.min;
         const span = max - min || 1;
         c.series.forEach((s, si) => {
           ctx.strokeStyle = PAL[(si * 7 + 3) % (PAL.length - 1)];
@@ -852,7 +855,9 @@
     for (const r of F.roots) {
       if (V.flameFocus && V.flameFocus.root !== r.node) continue;
       const rootId = V.flameFocus ? V.flameFocus.node : r.node;
-      const depth = flameDepth(F, rootId);
+      if (!F.depthOf) F.depthOf = new Map();
+      let depth = F.depthOf.get(rootId);
+      if (depth === undefined) F.depthOf.set(rootId, depth = flameDepth(F, rootId));
       const h = (depth + 1) * ROW_H + PROC_H + 10;
       if (y + h >= 0 && y <= V.height) {
         ctx.fillStyle = '#1d232b';
