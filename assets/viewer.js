@@ -18,6 +18,7 @@
   const COUNTER_H = 40, TRACK_PAD = 6;
   const MIN_W = 3;           // slices narrower than this (px) are merged into runs
   const MERGE_GAP = 2;       // a run continues over gaps narrower than this (px)
+  const MAX_RUN = 24;        // and is cut after this (px), each piece in the colour of its longest slice
   const FONT = '11px sans-serif';
   const MAX_LABELS = 250;   // text is the costliest thing to draw: cap it
 
@@ -260,10 +261,10 @@
           }
           // A run of narrow slices: one rectangle, skipping ahead a pixel at a time.
           const rs = x0;
-          let re = x0 + Math.max(w, 1), k = i, anyMatch = !match;
+          let re = x0 + Math.max(w, 1), k = i, anyMatch = !match, longest = i;
           while (k < hi) {
             const sx = (ts[k] - t0) * scale;
-            if (sx > re + MERGE_GAP || ts[k] > t1) break;
+            if (sx > re + MERGE_GAP || ts[k] > t1 || sx - rs > MAX_RUN) break;
             if (dur[k] * scale >= MIN_W) break;
             let j = firstStartingAt(ts, k + 1, hi, t0 + (Math.floor(sx) + 1) / scale);
             // Of the slices starting in this pixel only the last can be wide
@@ -272,6 +273,8 @@
             const ex = (ts[j - 1] + dur[j - 1] - t0) * scale;
             if (ex > re) re = ex;
             if (sx + 1 > re) re = sx + 1;
+            if (dur[k] > dur[longest]) longest = k;
+            if (dur[j - 1] > dur[longest]) longest = j - 1;
             if (match && !anyMatch) for (let q = k; q < j && !anyMatch; q++) anyMatch = match[nm[q]] === 1;
             represented += j - k;
             k = j;
@@ -280,7 +283,9 @@
           if (k - i === 1) {
             addRect(GUTTER + xa, y, Math.max(1, xb - xa), match && !anyMatch ? 100 + nameColor[nm[i]] : nameColor[nm[i]], i);
           } else {
-            addRect(GUTTER + xa, y, Math.max(1, xb - xa), anyMatch ? MERGED : 100 + MERGED, -1);
+            // a run: in the colour of the longest slice seen in it
+            const c = nameColor[nm[longest]];
+            addRect(GUTTER + xa, y, Math.max(1, xb - xa), anyMatch ? c : 100 + c, -1);
             merged++;
           }
           if (drawLog) drawLog.push({ track: tr.id, depth: d, i: k - i === 1 ? i : -1, x: GUTTER + xa, w: xb - xa, n: k - i });
@@ -310,7 +315,7 @@
     }
     // Borders between adjacent wide slices.
     ctx.fillStyle = 'rgba(255,255,255,0.55)';
-    for (let r = 0; r < nrect; r++) if (rw[r] > 6) ctx.fillRect(rx[r] + rw[r] - 0.5, ry[r] + 1, 0.5, ROW_H - 2);
+    for (let r = 0; r < nrect; r++) if (rw[r] > 6 && ri[r] >= 0) ctx.fillRect(rx[r] + rw[r] - 0.5, ry[r] + 1, 0.5, ROW_H - 2);
     // Labels: truncated to a multiple of 6 characters, so that while
     // zooming the same strings come back (shaping a new string costs ~100x
     // drawing a known one), and at most MAX_LABELS, widest first.

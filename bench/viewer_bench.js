@@ -126,6 +126,7 @@ function startServer(file) {
   let t = Date.now();
   const n = generate(file, N);
   const size = fs.statSync(file).size;
+  console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
   console.log(`generated ${n} events, ${(size / 1048576).toFixed(1)} MB in ${Date.now() - t} ms: ${file}`);
 
   const server = await startServer(file);
@@ -134,7 +135,7 @@ function startServer(file) {
     const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    const root = browser.process().pid;
+    const root = process.pid;  // Chromium runs as a child of this script
     await page.goto('about:blank');
     const rss0 = rendererRss(root);
     t = Date.now();
@@ -171,9 +172,11 @@ function startServer(file) {
     await page.waitForTimeout(200);
     const fr = await page.evaluate(() => {
       const g = window.__gaps.slice(2);
-      return { draw: window.ctraceViewer.frameStats(), maxGap: Math.max(...g), frames: g.length, last: window.ctraceViewer.lastFrame() };
+      const sorted = g.slice().sort((a, b) => a - b);
+      return { draw: window.ctraceViewer.frameStats(), maxGap: Math.max(...g), frames: g.length, last: window.ctraceViewer.lastFrame(),
+        p95: sorted[Math.floor(sorted.length * 0.95)], over100: g.filter((x) => x > 100).length };
     });
-    console.log(`pan/zoom: ${fr.draw.frames} frames drawn, longest draw ${fr.draw.max.toFixed(1)} ms (mean ${fr.draw.mean.toFixed(1)} ms); longest gap between animation frames ${fr.maxGap.toFixed(1)} ms; last frame ${fr.last.rects} rectangles for ${fr.last.represented} slices`);
+    console.log(`pan/zoom: ${fr.draw.frames} frames drawn, longest draw ${fr.draw.max.toFixed(1)} ms (mean ${fr.draw.mean.toFixed(1)} ms); longest gap between animation frames ${fr.maxGap.toFixed(1)} ms (95th percentile ${fr.p95.toFixed(1)} ms, ${fr.over100} of ${fr.frames} over 100 ms); last frame ${fr.last.rects} rectangles for ${fr.last.represented} slices`);
 
     await page.waitForTimeout(3000);  // the parser's worker has ended by now
     const cdp0 = await page.context().newCDPSession(page);
