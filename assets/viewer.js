@@ -224,6 +224,11 @@
 
   function drawTimeline() {
     const W = V.width - GUTTER, H = V.height;
+    if (!V.rows.length) {
+      ctx.fillStyle = '#5b6875';
+      ctx.fillText('This trace has no events to show.', 20, RULER_H + 30);
+      return;
+    }
     const t0 = V.t0, t1 = V.t1, scale = W / (t1 - t0);
     const s = T.s, ts = s.ts, dur = s.dur, nm = s.name;
     const match = V.search.match;

@@ -148,7 +148,26 @@ static int html_open(void **ctx, const char *path) {
     h = NULL;
     goto out_free;
   }
-  out(h, index, (size_t)(link - index));
+  /* <title>ctrace: NAME</title>, NAME escaped for HTML text */
+  const char *title = strstr(index, "<title>ctrace</title>");
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (title && title < link) {
+    out(h, index, (size_t)(title - index));
+    outs(h, "<title>ctrace: ");
+    for (const char *c = base; *c; c++) {
+      switch (*c) {
+      case '&': outs(h, "&amp;"); break;
+      case '<': outs(h, "&lt;"); break;
+      case '>': outs(h, "&gt;"); break;
+      default: out(h, c, 1);
+      }
+    }
+    outs(h, "</title>");
+    const char *after_title = title + strlen("<title>ctrace</title>");
+    out(h, after_title, (size_t)(link - after_title));
+  } else {
+    out(h, index, (size_t)(link - index));
+  }
   outs(h, "<style>\n");
   out(h, css, nc);
   outs(h, "</style>");
