@@ -135,6 +135,8 @@ int ct_cmd_view(int argc, char **argv) {
   }
   printf("Serving '%s' at %s  (Ctrl-C to stop)\n", st.o.path, ct_view_url(v));
   fflush(stdout);
+  if (strncmp(st.o.host, "127.", 4) != 0 && strcmp(st.o.host, "::1") != 0 && strcmp(st.o.host, "localhost") != 0)
+    ct_notef("listening on '%s': whoever can reach this address can read the trace", st.o.host);
   if (!st.server_only && !open_browser(ct_view_url(v)))
     ct_notef("no browser to open (xdg-open not found): open %s yourself", ct_view_url(v));
   ct_view_wait(v, 0);
