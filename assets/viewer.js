@@ -347,6 +347,7 @@
     ctx.restore();
     drawGutter(top);
     drawRuler(scale);
+    drawScrollbar();
     stats.lastLabels = labels.length / 4;
     stats.lastDrawn = nrect;
     stats.lastMerged = merged;
@@ -488,6 +489,17 @@
     ctx.fillStyle = '#ccd3da';
     ctx.fillRect(GUTTER - 1, RULER_H, 1, V.height);
     ctx.restore();
+  }
+
+  // Where the tracks are when they do not all fit (Shift+wheel, drag or the
+  // arrow keys scroll them).
+  function drawScrollbar() {
+    const viewH = V.height - RULER_H;
+    if (V.contentH <= viewH) return;
+    const h = Math.max(20, viewH * viewH / V.contentH);
+    const y = RULER_H + (viewH - h) * Math.min(1, V.scrollY / Math.max(1, V.contentH - viewH));
+    ctx.fillStyle = 'rgba(60,70,85,0.35)';
+    ctx.fillRect(V.width - 6, y, 4, h);
   }
 
   function niceStep(raw) {
