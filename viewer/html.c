@@ -133,7 +133,8 @@ static int html_open(void **ctx, const char *path) {
   size_t rest = ni - (size_t)(after_script - index);
   h->tail_len = strlen("\n</script>\n<script>\n") + nv + strlen("</script>") + rest;
   h->tail = malloc(h->tail_len + 1);
-  if (!h->zbuf || !h->tail || deflateInit2(&h->zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  /* level 1, as for .json.gz: writing the trace at exit stays quick */
+  if (!h->zbuf || !h->tail || deflateInit2(&h->zs, 1, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     rc = -ENOMEM;
     free(h->zbuf);
     free(h->tail);
