@@ -5,7 +5,9 @@
  *   - time until the first paint of the loaded trace,
  *   - the longest frame while panning and zooming (draw time, and the gap
  *     between animation frames, i.e. how long the page was blocked),
- *   - bytes per event kept by the page (typed-array columns, and the JS heap).
+ *   - bytes per event kept by the page: the typed-array columns, the JS heap,
+ *     and the renderer's resident memory (its growth between a trace of N
+ *     events and one of N/4, per event; --no-slope skips that second load).
  *
  *   node bench/viewer_bench.js --ctrace build/cmd/ctrace [--events N] [--keep DIR]
  *
@@ -105,6 +107,29 @@ function rendererRss(root) {
   }
 }
 
+/* The growth of the renderer's resident memory (bytes) once FILE is loaded
+ * and the garbage collected, in a browser of its own; null when unknown. */
+async function rssGrowth(file) {
+  const server = await startServer(file);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto('about:blank');
+    const r0 = rendererRss(process.pid);
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.ctraceViewer && window.ctraceViewer.ready, null, { timeout: 120000, polling: 50 });
+    await page.waitForTimeout(3000);  // the parser's worker has ended by now
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await page.waitForTimeout(500);
+    const r1 = rendererRss(process.pid);
+    return r0 === null ? null : r1 - r0;
+  } finally {
+    await browser.close();
+    server.proc.kill('SIGINT');
+  }
+}
+
 function startServer(file) {
   return new Promise((resolve, reject) => {
     const p = spawn(CTRACE, ['view', '-s', '--port', '0', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -183,7 +208,7 @@ function startServer(file) {
     await cdp0.send('HeapProfiler.collectGarbage');
     await page.waitForTimeout(500);
     const rss1 = rendererRss(root);
-    if (rss0 !== null) console.log(`memory: the page's renderer grew by ${((rss1 - rss0) / 1048576).toFixed(0)} MB = ${((rss1 - rss0) / info.slices).toFixed(1)} B/event over about:blank (RSS; includes ~110 MB that does not depend on the trace's size: compare --events 250000)`);
+    if (rss0 !== null) console.log(`memory: the page's renderer grew by ${((rss1 - rss0) / 1048576).toFixed(0)} MB over about:blank (RSS, once loaded; part of it does not depend on the trace)`);
     const tf = Date.now();
     await page.evaluate(() => { window.ctraceViewer.setMode('flame'); window.ctraceViewer.drawNow(); });
     console.log(`flame graph: built and drawn in ${Date.now() - tf} ms`);
@@ -196,6 +221,18 @@ function startServer(file) {
   } finally {
     await browser.close();
     server.proc.kill('SIGINT');
-    if (!arg('--keep')) fs.rmSync(dir, { recursive: true, force: true });
   }
+
+  // What each event costs: the renderer's growth for this trace and for one
+  // a quarter its size, each in a browser of its own.
+  if (!process.argv.includes('--no-slope')) {
+    const small = path.join(dir, 'bench-quarter.json');
+    seed = 12345;
+    const ns = generate(small, Math.floor(N / 4));
+    const big = await rssGrowth(file);
+    const little = await rssGrowth(small);
+    if (big !== null && little !== null)
+      console.log(`memory per event: ${((big - little) / (n - ns)).toFixed(1)} B/event (the renderer's resident memory grew by ${(big / 1048576).toFixed(0)} MB for ${n} events, ${(little / 1048576).toFixed(0)} MB for ${ns})`);
+  }
+  if (!arg('--keep')) fs.rmSync(dir, { recursive: true, force: true });
 })().catch((e) => { console.error(e); process.exit(1); });
