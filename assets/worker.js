@@ -18,13 +18,14 @@ function post(msg, transfer) {
   self.postMessage(msg, transfer || []);
 }
 
-/* Reads BODY whole into one buffer (TOTAL bytes when known), handing the
- * buffer to FEED(buf, got) as it fills, so the scan runs while the rest
- * is still arriving. */
+/* Reads BODY into one buffer (TOTAL bytes when known). With FEED, the
+ * buffer is handed to FEED(buf, got) as it fills, so the scan runs while
+ * the rest is still arriving; FEED returns how many bytes at the front it
+ * is done with, which are dropped, so only the unread part is kept. */
 async function readAll(body, total, feed) {
   const reader = body.getReader();
-  let buf = new Uint8Array(total > 0 ? total : 1 << 20);
-  let got = 0, lastReport = 0, fed = 0;
+  let buf = new Uint8Array(feed ? Math.min(total > 0 ? total : 1 << 20, 8 << 20) : (total > 0 ? total : 1 << 20));
+  let got = 0, lastReport = 0, fed = 0, seen = 0;
   for (;;) {
     const r = await reader.read();
     if (r.done) break;
@@ -35,23 +36,29 @@ async function readAll(body, total, feed) {
     }
     buf.set(r.value, got);
     got += r.value.length;
-    if (got - lastReport > (16 << 20)) {
-      lastReport = got;
-      post({ progress: 'Loading ' + (got / 1048576).toFixed(0) + ' MB' });
+    seen += r.value.length;
+    if (seen - lastReport > (16 << 20)) {
+      lastReport = seen;
+      post({ progress: 'Loading ' + (seen / 1048576).toFixed(0) + ' MB' });
     }
     if (feed && got - fed >= (256 << 10)) {
+      const done = feed(buf, got);
+      if (done > 0) {
+        buf.copyWithin(0, done, got);
+        got -= done;
+      }
       fed = got;
-      feed(buf, got);
     }
   }
   return buf.subarray(0, got);
 }
 
-async function fetchBytes(url, feed) {
+async function fetchBytes(url, S) {
   const res = await fetch(url);
   if (!res.ok) throw new Error('cannot load ' + url + ': HTTP ' + res.status);
   const len = res.headers.get('Content-Encoding') ? 0 : +(res.headers.get('Content-Length') || 0);
-  return await readAll(res.body, len, feed);
+  S.total = len;
+  return await readAll(res.body, len, (buf, got) => S.feed(buf, got));
 }
 
 function base64Bytes(s) {
@@ -80,8 +87,9 @@ function base64Bytes(s) {
   return out.subarray(0, o);
 }
 
-async function gunzip(bytes, feed) {
-  return await readAll(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 0, feed);
+async function gunzip(bytes, S) {
+  return await readAll(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')), 0,
+                       (buf, got) => S.feed(buf, got));
 }
 
 /* Growable columns for the slices found while reading the events. */
@@ -120,7 +128,14 @@ let END = 0;                        // where skipStr/readNum stopped
 let ESC = false;                    // whether the last string had escapes
 
 function badJson(what, p) {
-  return new Error('not valid JSON: ' + what + ' at byte ' + p);
+  const e = new Error('not valid JSON: ' + what + ' at byte ' + p);
+  e.what = what;
+  e.pos = p;
+  return e;
+}
+// The same error, its offset counted from the start of the file.
+function shifted(e, dropped) {
+  return e.pos === undefined || !dropped ? e : badJson(e.what, e.pos + dropped);
 }
 
 // At a '"': returns the index after the closing quote; sets ESC.
@@ -262,9 +277,9 @@ Interner.prototype.at = function (b, a, e, esc) {
 };
 
 /* What the scanner builds: columns, tracks, instants, counters. */
-function Builder(bytes) {
+function Builder(bytes, total) {
   this.b = bytes;
-  this.cols = new Columns(Math.max(16, Math.floor(bytes.length / 100)));
+  this.cols = new Columns(Math.max(16, Math.floor((total || bytes.length) / 100)));
   this.names = new Interner();
   this.argsList = [];
   this.procs = new Map();
@@ -502,18 +517,27 @@ function readEvents(b, p, bn, B) {
  * finishes from where it stopped. */
 function StreamScan() {
   this.B = null;
-  this.state = 0;       // 0: before the event array, 1: in it, 2: after it
+  this.total = 0;       // the size announced, when known
+  this.state = 0;       // 0: before the event array, 1: in it, 2: after it,
+                        // 3: not a trace we can scan, 4: a syntax error
   this.pos = 0;         // state 1: where to go on
   this.eventsEnd = 0;   // state 2: the index after the array
+  this.isArray = false; // the file is a bare array of events
+  this.fileInfo = null; // found before the event array
+  this.meta = null;
+  this.error = null;    // state 4
+  this.reported = 0;
+  this.dropped = 0;     // bytes read and let go
 }
 // The index just past the '[' of the event array, -1 when B lacks it yet,
-// -2 when there is none (parseTrace will say why).
-function findEvents(b, bn) {
+// -2 when there is none (parseTrace will say why). Keeps in S what comes
+// before the array (it is dropped once the events are being read).
+function findEvents(b, bn, S) {
   let p = skipWs(b, 0, bn);
   if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
   try {
     if (p >= bn) return -1;
-    if (b[p] === 91) return p + 1;
+    if (b[p] === 91) { S.isArray = true; return p + 1; }
     if (b[p] !== 123) return -2;
     p++;
     for (;;) {
@@ -522,14 +546,19 @@ function findEvents(b, bn) {
       if (b[p] !== 34) return -2;
       const ka = p;
       p = skipStr(b, p, bn);
-      const isEvents = p - ka === 13 && textOf(b, ka + 1, p - 1) === 'traceEvents';
+      const key = textOf(b, ka + 1, p - 1);
       p = skipWs(b, p, bn);
       if (p >= bn) return -1;
       if (b[p] !== 58) return -2;
       p = skipWs(b, p + 1, bn);
       if (p >= bn) return -1;
-      if (isEvents && b[p] === 91) return p + 1;
-      p = skipWs(b, skipVal(b, p, bn), bn);
+      if (key === 'traceEvents' && b[p] === 91) return p + 1;
+      const a = p;
+      p = skipVal(b, p, bn);
+      if (p >= bn) return -1;
+      if (key === 'file_info') S.fileInfo = JSON.parse(textOf(b, a, p));
+      else if (key === 'ctrace_metadata') S.meta = JSON.parse(textOf(b, a, p));
+      p = skipWs(b, p, bn);
       if (p >= bn) return -1;
       if (b[p] !== 44) return -2;
       p++;
@@ -539,13 +568,14 @@ function findEvents(b, bn) {
     return -2;
   }
 }
+// Scans what has arrived; returns how many bytes at the front it is done with.
 StreamScan.prototype.feed = function (buf, got) {
-  if (!this.B) this.B = new Builder(buf);
+  if (!this.B) this.B = new Builder(buf, this.total);
   this.B.b = buf;
   if (this.state === 0) {
-    const p = findEvents(buf, got);
+    const p = findEvents(buf, got, this);
     if (p === -2) this.state = 3;  // not ours to read: parseTrace reports it
-    if (p < 0) return;
+    if (p < 0) return 0;
     this.pos = p;
     this.state = 1;
   }
@@ -554,14 +584,19 @@ StreamScan.prototype.feed = function (buf, got) {
       this.eventsEnd = readEvents(buf, this.pos, got, this.B);
       this.state = 2;
     } catch (e) {
-      if (e !== TRUNC) { this.state = 3; return; }  // parseTrace will meet it again
+      if (e !== TRUNC) { this.state = 4; this.error = shifted(e, this.dropped); return 0; }
       this.pos = this.B.resumeAt;
-      if (this.B.events - (this.reported || 0) > 100000) {
+      if (this.B.events - this.reported > 100000) {
         this.reported = this.B.events;
         post({ progress: 'Reading events: ' + this.B.events.toLocaleString('en-US') });
       }
     }
   }
+  let done = 0;
+  if (this.state === 1) { done = this.pos; this.pos = 0; }
+  else if (this.state === 2) { done = this.eventsEnd; this.eventsEnd = 0; }
+  this.dropped += done;
+  return done;
 };
 
 /* Indexes 0..n-1 sorted by ts (stable), by an LSD radix sort of the start
@@ -597,56 +632,64 @@ function radixByStart(ts, n, min) {
 function parseTrace(b, S) {
   const t0 = Date.now();
   const bn = b.length;
-  if (S && S.state === 3) S = null;  // something odd: read it all again
+  if (S && S.state === 4) throw S.error;
+  if (S && (S.state === 0 || S.state === 3)) S = null;  // nothing dropped: read it all
   const B = S && S.B ? S.B : new Builder(b);
   B.b = b;
-  // The event array: read already, partly, or not at all.
-  const events = (p) => {
-    if (S && S.state === 2) return S.eventsEnd;
-    if (S && S.state === 1) return readEvents(b, S.pos, bn, B);
-    return readEvents(b, p, bn, B);
-  };
-  let fileInfo = null, meta = null, truncated = false;
-  let p = skipWs(b, 0, bn);
-  if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
+  let fileInfo = S ? S.fileInfo : null, meta = S ? S.meta : null, truncated = false;
+  let p = 0, sawEvents = false, afterValue = false;
   try {
-    if (b[p] === 91) {
-      events(p + 1);
-    } else if (b[p] === 123) {
-      p++;
-      let sawEvents = false;
-      for (;;) {
-        p = skipWs(b, p, bn);
-        if (p >= bn) throw TRUNC;
-        if (b[p] === 125) break;
-        if (b[p] !== 34) throw badJson('expected a key', p);
-        const ka = p;
-        p = skipStr(b, p, bn);
-        const key = textOf(b, ka + 1, p - 1);
-        p = skipWs(b, p, bn);
-        if (b[p] !== 58) throw badJson("expected ':'", p);
-        p = skipWs(b, p + 1, bn);
-        if (key === 'traceEvents' && b[p] === 91) {
-          sawEvents = true;
-          p = events(p + 1);
-        } else {
-          const a = p;
-          p = skipVal(b, p, bn);
-          if (key === 'file_info') fileInfo = JSON.parse(textOf(b, a, p));
-          else if (key === 'ctrace_metadata') meta = JSON.parse(textOf(b, a, p));
-        }
-        p = skipWs(b, p, bn);
-        if (b[p] === 44) p++;
-        else if (b[p] === 125) break;
-        else if (p >= bn) throw TRUNC;
-        else throw badJson("expected ',' or '}'", p);
-      }
-      if (!sawEvents) throw new Error('not a trace: no traceEvents array');
+    if (S) {
+      // Go on where the scan stopped: B holds only what follows.
+      sawEvents = true;
+      p = S.state === 2 ? S.eventsEnd : readEvents(b, S.pos, bn, B);
+      if (S.isArray) p = -1;
+      afterValue = true;
     } else {
-      throw new Error('not a trace: expected a JSON object or an array of events');
+      p = skipWs(b, 0, bn);
+      if (bn - p >= 3 && b[p] === 0xEF && b[p + 1] === 0xBB && b[p + 2] === 0xBF) p = skipWs(b, p + 3, bn);
+      if (b[p] === 91) {
+        readEvents(b, p + 1, bn, B);
+        sawEvents = true;
+        p = -1;
+      } else if (b[p] === 123) {
+        p++;
+      } else {
+        throw new Error('not a trace: expected a JSON object or an array of events');
+      }
     }
+    // The rest of the top-level object: its other keys.
+    while (p >= 0) {
+      p = skipWs(b, p, bn);
+      if (p >= bn) throw TRUNC;
+      if (afterValue) {
+        if (b[p] === 44) { p++; afterValue = false; continue; }
+        if (b[p] === 125) break;
+        throw badJson("expected ',' or '}'", p);
+      }
+      if (b[p] === 125) break;
+      if (b[p] !== 34) throw badJson('expected a key', p);
+      const ka = p;
+      p = skipStr(b, p, bn);
+      const key = textOf(b, ka + 1, p - 1);
+      p = skipWs(b, p, bn);
+      if (p >= bn) throw TRUNC;
+      if (b[p] !== 58) throw badJson("expected ':'", p);
+      p = skipWs(b, p + 1, bn);
+      if (key === 'traceEvents' && b[p] === 91 && !sawEvents) {
+        sawEvents = true;
+        p = readEvents(b, p + 1, bn, B);
+      } else {
+        const a = p;
+        p = skipVal(b, p, bn);
+        if (key === 'file_info') fileInfo = JSON.parse(textOf(b, a, p));
+        else if (key === 'ctrace_metadata') meta = JSON.parse(textOf(b, a, p));
+      }
+      afterValue = true;
+    }
+    if (!sawEvents) throw new Error('not a trace: no traceEvents array');
   } catch (e) {
-    if (e !== TRUNC) throw e;
+    if (e !== TRUNC) throw shifted(e, S ? S.dropped : 0);
     truncated = true;  // keep the events read before the cut
     if (!B.events) throw new Error('not a trace: the file ends before any event');
   }
@@ -833,13 +876,12 @@ self.onmessage = async function (ev) {
   try {
     const t0 = Date.now();
     const S = new StreamScan();
-    const feed = (buf, got) => S.feed(buf, got);
     let bytes;
     if (ev.data.b64 !== undefined) {
       post({ progress: 'Decompressing' });
-      bytes = await gunzip(base64Bytes(ev.data.b64), feed);
+      bytes = await gunzip(base64Bytes(ev.data.b64), S);
     } else {
-      bytes = await fetchBytes(ev.data.url, feed);
+      bytes = await fetchBytes(ev.data.url, S);
     }
     post({ progress: 'Indexing' });
     const loadMs = Date.now() - t0;

@@ -118,10 +118,12 @@ async function rssGrowth(file) {
     const r0 = rendererRss(process.pid);
     await page.goto(server.url);
     await page.waitForFunction(() => window.ctraceViewer && window.ctraceViewer.ready, null, { timeout: 120000, polling: 50 });
-    await page.waitForTimeout(3000);  // the parser's worker has ended by now
+    // The parser's worker ends 1 s after the load; the allocator hands freed
+    // memory back to the system some seconds later still.
+    await page.waitForTimeout(6000);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(2000);
     const r1 = rendererRss(process.pid);
     return r0 === null ? null : r1 - r0;
   } finally {
