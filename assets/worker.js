@@ -721,6 +721,15 @@ function parseTrace(b, S) {
   for (let t = 0; t < ntracks; t++) tcount[t + 1] += tcount[t];
   const order = radixByStart(ts, n, minTs);
   const timeOrder = order.slice();  // every slice by start: search walks it
+  for (let k = 1; k < n; k++) {  // longer first at equal starts (callers first)
+    const x = timeOrder[k];
+    let j = k - 1;
+    while (j >= 0 && ts[timeOrder[j]] === ts[x] && dur[timeOrder[j]] < dur[x]) {
+      timeOrder[j + 1] = timeOrder[j];
+      j--;
+    }
+    timeOrder[j + 1] = x;
+  }
   {
     const byTrack = new Uint32Array(n);
     const fill = tcount.slice(0, ntracks);
