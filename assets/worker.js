@@ -599,6 +599,21 @@ StreamScan.prototype.feed = function (buf, got) {
   return done;
 };
 
+/* In ORDER (sorted by start, and by GROUP when given), orders each run of
+ * equal starts (in one group) by descending duration, stably: a caller
+ * before the calls it makes at the same instant. */
+function longerFirst(order, ts, dur, group) {
+  const n = order.length;
+  const byDur = (a, b) => (dur[b] - dur[a]) || (a - b);
+  for (let k = 0; k < n;) {
+    const x = order[k];
+    let e = k + 1;
+    while (e < n && ts[order[e]] === ts[x] && (!group || group[order[e]] === group[x])) e++;
+    if (e - k > 1) order.subarray(k, e).sort(byDur);
+    k = e;
+  }
+}
+
 /* Indexes 0..n-1 sorted by ts (stable), by an LSD radix sort of the start
  * in integer nanoseconds from MIN, 11 bits a pass. */
 function radixByStart(ts, n, min) {
@@ -721,32 +736,14 @@ function parseTrace(b, S) {
   for (let t = 0; t < ntracks; t++) tcount[t + 1] += tcount[t];
   const order = radixByStart(ts, n, minTs);
   const timeOrder = order.slice();  // every slice by start: search walks it
-  for (let k = 1; k < n; k++) {  // longer first at equal starts (callers first)
-    const x = timeOrder[k];
-    let j = k - 1;
-    while (j >= 0 && ts[timeOrder[j]] === ts[x] && dur[timeOrder[j]] < dur[x]) {
-      timeOrder[j + 1] = timeOrder[j];
-      j--;
-    }
-    timeOrder[j + 1] = x;
-  }
+  longerFirst(timeOrder, ts, dur, null);  // callers first at equal starts
   {
     const byTrack = new Uint32Array(n);
     const fill = tcount.slice(0, ntracks);
     for (let k = 0; k < n; k++) { const i = order[k]; byTrack[fill[track_[i]]++] = i; }
     order.set(byTrack);
   }
-  for (let k = 1; k < n; k++) {
-    if (ts[order[k]] !== ts[order[k - 1]] || track_[order[k]] !== track_[order[k - 1]]) continue;
-    // insertion sort of the run of equal starts by descending duration
-    const x = order[k];
-    let j = k - 1;
-    while (j >= 0 && ts[order[j]] === ts[x] && track_[order[j]] === track_[x] && dur[order[j]] < dur[x]) {
-      order[j + 1] = order[j];
-      j--;
-    }
-    order[j + 1] = x;
-  }
+  longerFirst(order, ts, dur, track_);
 
   // Depth, parent and self time with a stack per track.
   const depth = new Uint16Array(n);
