@@ -6,6 +6,7 @@
 #include "cmd/find_script.h"
 #include "cmd/msg.h"
 #include "cmd/rcfile.h"
+#include "cmd/view.h"
 #include "core/dump.h"
 #include "embed/embed.h"
 #include "embed/pyenv.h"
@@ -38,6 +39,7 @@ enum {
   OPT_MAX_STACK_DEPTH,
   OPT_MIN_DURATION,
   OPT_MODULE,
+  OPT_OPEN,
   OPT_OUTPUT,
   OPT_OUTPUT_DIR,
   OPT_PID_SUFFIX,
@@ -71,6 +73,7 @@ static const ct_optdef run_opts[] = {
     {"max-stack-depth", 0, CT_ARG_VALUE, OPT_MAX_STACK_DEPTH, "N", "record calls at most N levels deep"},
     {"min-duration", 0, CT_ARG_VALUE, OPT_MIN_DURATION, "TIME", "record only calls that last at least TIME (e.g. 0.2ms; units ns, us, ms, s; bare number = us)"},
     {"module", 'm', CT_ARG_VALUE, OPT_MODULE, "MODULE", "run MODULE as python3 -m does; the rest are its arguments"},
+    {"open", 0, CT_ARG_FLAG, OPT_OPEN, NULL, "open the trace in the viewer (browser) when the program ends"},
     {"output-dir", 0, CT_ARG_VALUE, OPT_OUTPUT_DIR, "DIR", "write the trace into DIR (created if missing)"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz, .html"},
     {"pid-suffix", 0, CT_ARG_FLAG, OPT_PID_SUFFIX, NULL, "add the process id to the file name (result_<pid>.json)"},
@@ -155,6 +158,7 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_RUN: return CT_ARGS_STOP;
   case OPT_HELP: st->help = true; return 0;
   case OPT_VERSION: st->version = true; return 0;
+  case OPT_OPEN: st->cfg.after = ct_view_after_run; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
   case OPT_PYTHON: st->python = v[0]; return 0;
   case OPT_OUTPUT_DIR: st->output_dir = v[0]; return 0;
