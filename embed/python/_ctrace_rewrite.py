@@ -1,0 +1,664 @@
+"""Logs without code change: source rewriting for --log-var, --log-number,
+--log-attr, --log-func-exec and --magic-comment.
+
+The user's files (the main script and every module imported from outside the
+standard library and site-packages) are parsed with Python's `ast`, given
+calls to the logging helpers below after the assignments the options name,
+and compiled with their own file name and line numbers, so tracebacks,
+`__file__`, `inspect.getsource` and the program's behaviour stay as they
+were. A file with nothing to log is compiled as usual (and may use its
+`__pycache__`); a rewritten one never reads or writes `__pycache__`. A file
+whose rewrite fails runs unchanged, after one warning line.
+
+The injected calls go to this module, reached as the builtin
+`__ctrace_log__`; its functions are marked ignored, so they (and the repr()
+calls they make) do not show in the trace.
+"""
+import ast
+import builtins
+import copy
+import importlib.machinery as machinery
+import importlib.util
+import io
+import math
+import os
+import re
+import sys
+import sysconfig
+import tokenize
+
+import _ctrace
+
+HELPER = "__ctrace_log__"
+
+# What one injected call logs (a bit set).
+VAR = 1      # instant "name = repr(value)"
+NUMBER = 2   # counter
+STEP = 4     # exec_steps of the enclosing --log-func-exec call
+ATTR = 8     # instant "obj.x = repr(value)"
+
+_opts = None
+_quiet = False
+
+
+def _ignore(fn):
+    _ctrace.mark_code(fn.__code__, 0)
+    return fn
+
+
+# ---- what the rewritten code calls ----------------------------------------
+
+@_ignore
+def _repr(value):
+    try:
+        return repr(value)
+    except Exception as e:  # a broken __repr__ must not break the program
+        return "<repr failed: %s>" % type(e).__name__
+
+
+@_ignore
+def _number(name, value):
+    v = value
+    if isinstance(v, bool):
+        v = int(v)
+    elif not isinstance(v, (int, float)):
+        try:
+            v = float(v) if hasattr(type(v), "__float__") and not isinstance(v, complex) else None
+        except Exception:
+            v = None
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        _ctrace.log_instant("%s: not a number" % name,
+                            {"value": _repr(value), "type": type(value).__qualname__})
+        return
+    _ctrace.log_counter(name, {name: v})
+
+
+@_ignore
+def log(kinds, name, value, line):
+    """VALUE was assigned to NAME on LINE: logs what KINDS ask. Returns VALUE."""
+    text = None
+    if kinds & (VAR | ATTR):
+        text = _repr(value)
+        _ctrace.log_instant("%s = %s" % (name, text))
+    if kinds & NUMBER:
+        _number(name, value)
+    if kinds & STEP:
+        args = _ctrace.func_args()
+        if args is not None:
+            steps = args.get("exec_steps")
+            if not isinstance(steps, list):
+                steps = args["exec_steps"] = []
+            steps.append([name, _repr(value) if text is None else text, line])
+    return value
+
+
+# Magic comments: `# !ctrace: log_instant("text")` and friends.
+
+@_ignore
+def log_instant(name, args=None, scope="t"):
+    _ctrace.log_instant(str(name), args, scope)
+
+
+@_ignore
+def log_var(name, value):
+    _ctrace.log_instant("%s = %s" % (name, _repr(value)))
+
+
+@_ignore
+def log_number(name, value):
+    _number(str(name), value)
+
+
+_MAGIC_CALLS = {"log_instant": "log_instant", "log_var": "log_var", "log_attr": "log_var",
+                "log_number": "log_number"}
+
+
+# ---- options and the user's files -----------------------------------------
+
+class _Options:
+    def __init__(self, cfg):
+        self.var = self._compile(cfg.get("log_var") or [], "--log-var")
+        self.number = self._compile(cfg.get("log_number") or [], "--log-number")
+        self.attr = self._compile(cfg.get("log_attr") or [], "--log-attr")
+        self.func_exec = self._compile(cfg.get("log_func_exec") or [], "--log-func-exec")
+        self.magic = bool(cfg.get("magic_comment"))
+        self.names = self.var + self.number + self.func_exec
+
+    @staticmethod
+    def _compile(patterns, option):
+        out = []
+        for p in patterns:
+            try:
+                out.append(re.compile(p))
+            except re.error as e:
+                sys.stderr.write("ctrace: invalid regular expression '%s' for '%s': %s\n"
+                                 % (p, option, e))
+                sys.stderr.flush()
+                os._exit(2)
+        return out
+
+
+def _system_dirs():
+    dirs = set()
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if paths.get(key):
+            dirs.add(paths[key])
+    dirs.add(os.path.dirname(os.__file__))
+    out = set()
+    for d in dirs:
+        for v in (os.path.abspath(d), os.path.realpath(d)):
+            out.add(v.rstrip(os.sep) + os.sep)
+    return tuple(sorted(out))
+
+
+_SYSTEM = ()
+
+
+def is_user_path(path):
+    """Whether PATH (a file or folder) is the user's: not the standard
+    library, not site-packages, not a frozen or embedded module."""
+    if not path or path.startswith("<"):
+        return False
+    p = os.path.abspath(path)
+    if "site-packages" in p or "dist-packages" in p:
+        return False
+    return not (p + os.sep).startswith(_SYSTEM)
+
+
+def _warn(msg):
+    if not _quiet:
+        try:
+            sys.stderr.write("ctrace: %s\n" % msg)
+            sys.stderr.flush()
+        except Exception:
+            pass
+
+
+# ---- magic comments (on the text, before parsing) ---------------------------
+
+_MAGIC_RE = re.compile(r"#\s*!(?:ctrace|viztracer):\s*(.*?)\s*$")
+_LOG_IF_RE = re.compile(r"log(?:\s+if\s+(.+))?$", re.S)
+
+
+def _parse_magic(body):
+    """(call source or None for 'log', condition source or None)."""
+    m = _LOG_IF_RE.match(body)
+    if m:
+        cond = m.group(1)
+        if cond is not None:
+            ast.parse(cond, mode="eval")  # SyntaxError: reported by the caller
+        return None, cond
+    expr, cond = None, None
+    try:
+        expr = ast.parse(body, mode="eval").body
+    except SyntaxError:
+        for m in re.finditer(r"\sif\s", body):
+            try:
+                expr = ast.parse(body[:m.start()], mode="eval").body
+                cond = body[m.end():].strip()
+                ast.parse(cond, mode="eval")
+                break
+            except SyntaxError:
+                expr, cond = None, None
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
+            and expr.func.id in _MAGIC_CALLS):
+        raise SyntaxError("not a ctrace magic comment: %r" % body)
+    expr.func = ast.Attribute(ast.Name(HELPER, ast.Load()), _MAGIC_CALLS[expr.func.id],
+                              ast.Load())
+    return ast.unparse(expr), cond
+
+
+def _apply_magic(text, problems):
+    """Turns magic comments on lines of their own into code on the same
+    line. Returns (new text, {line: condition source or None} of the
+    inline `# !ctrace: log` comments, number of comments turned to code)."""
+    lines = text.splitlines(keepends=True)
+    inline = {}
+    n = 0
+    depth = 0
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.OP:
+            if tok.string in "([{":
+                depth += 1
+            elif tok.string in ")]}":
+                depth -= 1
+            continue
+        if tok.type != tokenize.COMMENT:
+            continue
+        m = _MAGIC_RE.match(tok.string)
+        if not m:
+            continue
+        row, col = tok.start
+        try:
+            call, cond = _parse_magic(m.group(1))
+        except SyntaxError as e:
+            problems.append("line %d: %s" % (row, e.msg if e.msg else e))
+            continue
+        line = lines[row - 1]
+        if line[:col].strip():
+            if call is not None:
+                problems.append("line %d: only '# !ctrace: log' may follow code" % row)
+            else:
+                inline[row] = cond
+            continue
+        if call is None:
+            problems.append("line %d: '# !ctrace: log' must follow an assignment" % row)
+            continue
+        if depth:
+            problems.append("line %d: magic comment inside brackets" % row)
+            continue
+        end = line[len(line.rstrip("\r\n")):]
+        code = ("if %s: %s" % (cond, call)) if cond else call
+        lines[row - 1] = line[:col] + code + end
+        n += 1
+    return "".join(lines), inline, n
+
+
+# ---- the syntax tree ------------------------------------------------------
+
+def _simple(node):
+    """Whether NODE can be evaluated again without side effects worth
+    noticing: a name, or attributes and constant/name subscripts of one."""
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _simple(node.value)
+    if isinstance(node, ast.Subscript):
+        s = node.slice
+        if isinstance(s, ast.UnaryOp) and isinstance(s.operand, ast.Constant):
+            s = s.operand
+        return _simple(node.value) and isinstance(s, (ast.Constant, ast.Name))
+    return False
+
+
+def _load(node):
+    node = copy.deepcopy(node)
+    for n in ast.walk(node):
+        if hasattr(n, "ctx"):
+            n.ctx = ast.Load()
+    return node
+
+
+def _locate(node, like):
+    """Gives the nodes of NODE that have no position LIKE's."""
+    for n in ast.walk(node):
+        if "lineno" in n._attributes and not hasattr(n, "lineno"):
+            n.lineno = like.lineno
+            n.col_offset = like.col_offset
+            n.end_lineno = getattr(like, "end_lineno", like.lineno)
+            n.end_col_offset = getattr(like, "end_col_offset", like.col_offset)
+    return node
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, opts, inline):
+        self.o = opts
+        self.inline = inline      # {line: condition source or None}
+        self.changed = 0
+        self.fexec = False        # in the body of a --log-func-exec function
+        self.qual = []
+        self._kinds = {}
+
+    # -- what to log
+
+    def name_kinds(self, name):
+        k = self._kinds.get(name)
+        if k is None:
+            k = 0
+            if any(r.search(name) for r in self.o.var):
+                k |= VAR
+            if any(r.search(name) for r in self.o.number):
+                k |= NUMBER
+            self._kinds[name] = k
+        return k | (STEP if self.fexec else 0)
+
+    def attr_kinds(self, target):
+        k = STEP if self.fexec else 0
+        if self.o.attr:
+            text = ast.unparse(target)
+            if any(r.search(target.attr) or r.search(text) for r in self.o.attr):
+                k |= ATTR
+        return k
+
+    def call(self, kinds, name, value, line):
+        return ast.Call(ast.Attribute(ast.Name(HELPER, ast.Load()), "log", ast.Load()),
+                        [ast.Constant(kinds), ast.Constant(name), value, ast.Constant(line)],
+                        [])
+
+    def wrap(self, kinds, name, value, line):
+        """VALUE, logged as it is assigned."""
+        self.changed += 1
+        return _locate(self.call(kinds, name, value, line), value)
+
+    def target_logs(self, target, magic=False):
+        """[(kinds, text, load expression)] for what TARGET binds that is to
+        be logged (read back after the assignment)."""
+        out = []
+        if isinstance(target, ast.Name):
+            k = VAR if magic else self.name_kinds(target.id)
+            if k:
+                out.append((k, target.id, ast.Name(target.id, ast.Load())))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for e in target.elts:
+                out += self.target_logs(e, magic)
+        elif isinstance(target, ast.Starred):
+            out += self.target_logs(target.value, magic)
+        elif isinstance(target, ast.Attribute):
+            k = ATTR if magic else self.attr_kinds(target)
+            if k and _simple(target.value):
+                out.append((k, ast.unparse(target), _load(target)))
+        return out
+
+    def readback(self, logs, line):
+        out = []
+        for k, text, expr in logs:
+            s = ast.Expr(self.call(k, text, expr, line))
+            if not isinstance(expr, ast.Name):
+                # Reading an attribute back may fail (a property, __slots__):
+                # that must not reach the program.
+                s = ast.Try([s], [ast.ExceptHandler(ast.Name("Exception", ast.Load()), None,
+                                                    [ast.Pass()])], [], [])
+            out.append(s)
+        return out
+
+    def magic_for(self, node, compound=False):
+        """The condition source of an inline '# !ctrace: log' on NODE's
+        lines: False when there is none, None when unconditional."""
+        if not self.inline:
+            return False
+        last = node.lineno if compound else getattr(node, "end_lineno", node.lineno)
+        for line in range(node.lineno, last + 1):
+            if line in self.inline:
+                return self.inline.pop(line)
+        return False
+
+    def logs_after(self, node, targets, logs, compound=False):
+        """The statements that log LOGS and the inline magic of NODE."""
+        line = node.lineno
+        stmts = self.readback(logs, line)
+        cond = self.magic_for(node, compound)
+        if cond is not False:
+            magic = []
+            for t in targets:
+                magic += self.target_logs(t, magic=True)
+            body = self.readback(magic, line)
+            if body and cond:
+                test = ast.parse(cond, mode="eval").body
+                for n in ast.walk(test):
+                    if "lineno" in n._attributes:
+                        del n.lineno
+                body = [ast.If(test, body, [])]
+            stmts += body
+        for s in stmts:
+            _locate(s, node)
+        self.changed += len(stmts)
+        return stmts
+
+    # -- statements
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        logs = []
+        for t in node.targets:
+            if isinstance(t, ast.Attribute):
+                k = self.attr_kinds(t)
+                if k:
+                    node.value = self.wrap(k, ast.unparse(t), node.value, node.lineno)
+            else:
+                logs += self.target_logs(t)
+        return [node] + self.logs_after(node, node.targets, logs)
+
+    def visit_AnnAssign(self, node):
+        self.generic_visit(node)
+        if node.value is None:
+            return node
+        logs = []
+        t = node.target
+        if isinstance(t, ast.Attribute):
+            k = self.attr_kinds(t)
+            if k:
+                node.value = self.wrap(k, ast.unparse(t), node.value, node.lineno)
+        else:
+            logs = self.target_logs(t)
+        return [node] + self.logs_after(node, [t], logs)
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        return [node] + self.logs_after(node, [node.target], self.target_logs(node.target))
+
+    def _body_logs(self, node, targets):
+        self.generic_visit(node)
+        logs = []
+        for t in targets:
+            logs += self.target_logs(t)
+        stmts = self.logs_after(node, targets, logs, compound=True)
+        node.body[0:0] = stmts
+        return node
+
+    def visit_For(self, node):
+        return self._body_logs(node, [node.target])
+
+    visit_AsyncFor = visit_For
+
+    def visit_With(self, node):
+        return self._body_logs(node, [i.optional_vars for i in node.items if i.optional_vars])
+
+    visit_AsyncWith = visit_With
+
+    def visit_NamedExpr(self, node):
+        self.generic_visit(node)
+        k = self.name_kinds(node.target.id)
+        if not k:
+            return node
+        return self.wrap(k, node.target.id, node, node.lineno)
+
+    def visit_FunctionDef(self, node):
+        qual = ".".join(self.qual + [node.name])
+        saved = self.fexec
+        self.fexec = any(r.search(node.name) or r.search(qual) for r in self.o.func_exec)
+        self.qual += [node.name, "<locals>"]
+        self.generic_visit(node)
+        self.qual[-2:] = []
+        self.fexec = saved
+        # The parameters, logged on entry (after the docstring).
+        a = node.args
+        params = a.posonlyargs + a.args + ([a.vararg] if a.vararg else []) + a.kwonlyargs + \
+            ([a.kwarg] if a.kwarg else [])
+        logs = []
+        for p in params:
+            k = self.name_kinds(p.arg) & (VAR | NUMBER)
+            if k:
+                logs.append((k, p.arg, ast.Name(p.arg, ast.Load())))
+        if logs:
+            stmts = [_locate(s, node.body[0]) for s in self.readback(logs, node.lineno)]
+            first = node.body[0]
+            at = 1 if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                       and isinstance(first.value.value, str)) else 0
+            node.body[at:at] = stmts
+            self.changed += len(stmts)
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        saved = self.fexec
+        self.fexec = False
+        self.qual.append(node.name)
+        self.generic_visit(node)
+        self.qual.pop()
+        self.fexec = saved
+        return node
+
+    def visit_Lambda(self, node):
+        saved = self.fexec
+        self.fexec = False
+        self.generic_visit(node)
+        self.fexec = saved
+        return node
+
+
+# ---- rewriting one file -----------------------------------------------------
+
+_IDENT_RE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _worth_parsing(data):
+    o = _opts
+    if o.magic and (b"!ctrace:" in data or b"!viztracer:" in data):
+        return True
+    if o.attr:
+        return True
+    if o.names:
+        for ident in set(_IDENT_RE.findall(data)):
+            s = ident.decode("ascii")
+            if any(r.search(s) for r in o.names):
+                return True
+    return False
+
+
+def rewrite(data, path):
+    """The code of the file PATH (source bytes DATA) with the logs added, or
+    None when there is nothing to log. Raises on failure."""
+    if _opts is None or not _worth_parsing(data):
+        return None
+    text = importlib.util.decode_source(data)
+    problems = []
+    inline = {}
+    changed = 0
+    if _opts.magic and ("!ctrace:" in text or "!viztracer:" in text):
+        text, inline, changed = _apply_magic(text, problems)
+    tree = ast.parse(text, path)
+    r = _Rewriter(_opts, inline)
+    tree = r.visit(tree)
+    for line in sorted(r.inline):
+        problems.append("line %d: '# !ctrace: log' must follow an assignment" % line)
+    if problems:
+        _warn("magic comment ignored in '%s': %s" % (path, problems[0]))
+    if not changed + r.changed:
+        return None
+    ast.fix_missing_locations(tree)
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+@_ignore
+def rewrite_or_warn(data, path):
+    """rewrite(), or None after one warning line when it fails."""
+    try:
+        return rewrite(data, path)
+    except SyntaxError as e:
+        # python3 reports syntax errors of the file itself; warn only when
+        # the rewritten text is at fault.
+        try:
+            compile(data, path, "exec", dont_inherit=True)
+        except Exception:
+            return None
+        _warn("cannot rewrite '%s' (line %s: %s); it runs unchanged" % (path, e.lineno, e.msg))
+    except Exception as e:
+        _warn("cannot rewrite '%s' (%s: %s); it runs unchanged" % (path, type(e).__name__, e))
+    return None
+
+
+# ---- hooks: imported modules, runpy, the main script ------------------------
+
+class _Loader(machinery.SourceFileLoader):
+    """A source loader that rewrites, and then bypasses __pycache__."""
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        try:
+            data = self.get_data(path)
+        except OSError:
+            return super().get_code(fullname)
+        code = rewrite_or_warn(data, path)
+        if code is None:
+            return super().get_code(fullname)
+        return code
+
+
+_ignore(_Loader.get_code)
+
+_LOADERS = None
+
+
+def _path_hook(path):
+    folder = path or os.getcwd()
+    if not is_user_path(folder) or not os.path.isdir(folder):
+        raise ImportError("not a folder of the user's")
+    return machinery.FileFinder(path, *_LOADERS)
+
+
+_ignore(_path_hook)
+
+
+def _patch_runpy():
+    import runpy
+    original = getattr(runpy, "_get_code_from_file", None)
+    if original is None:
+        return
+
+    def _get_code_from_file(run_name, fname):
+        path = os.path.abspath(os.fsdecode(fname))
+        if is_user_path(path):
+            try:
+                with io.open_code(path) as f:
+                    data = f.read()
+            except OSError:
+                data = None
+            if data is not None and data[:4] != importlib.util.MAGIC_NUMBER:
+                code = rewrite_or_warn(data, fname)
+                if code is not None:
+                    return code, fname
+        return original(run_name, fname)
+
+    _ignore(_get_code_from_file)
+    runpy._get_code_from_file = _get_code_from_file
+
+
+def install(cfg):
+    """Installs the rewriting for the options in CFG (_ctrace.config())."""
+    global _opts, _quiet, _SYSTEM, _LOADERS
+    _opts = _Options(cfg)
+    _quiet = bool(cfg.get("quiet"))
+    _SYSTEM = _system_dirs()
+    _LOADERS = [(machinery.ExtensionFileLoader, machinery.EXTENSION_SUFFIXES),
+                (_Loader, machinery.SOURCE_SUFFIXES),
+                (machinery.SourcelessFileLoader, machinery.BYTECODE_SUFFIXES)]
+    builtins.__ctrace_log__ = sys.modules[__name__]
+    hooks = sys.path_hooks
+    at = len(hooks)
+    for i, h in enumerate(hooks):
+        if "FileFinder" in getattr(h, "__qualname__", ""):
+            at = i
+            break
+    hooks.insert(at, _path_hook)
+    for key in list(sys.path_importer_cache):
+        if is_user_path(key or os.getcwd()):
+            del sys.path_importer_cache[key]
+    _patch_runpy()
+
+
+def main_code(target):
+    """The rewritten code of the main script TARGET, with __main__ and
+    sys.path set as python3 sets them before running a file; None to let
+    python3 run it as it is (nothing to log, a folder or zip, a failure)."""
+    if _opts is None or os.path.isdir(target):
+        return None
+    try:
+        with io.open_code(target) as f:
+            data = f.read()
+    except OSError:
+        return None  # python3 reports it
+    if data[:4] == importlib.util.MAGIC_NUMBER or data[:2] == b"PK":
+        return None
+    filename = target if os.path.isabs(target) else os.path.join(os.getcwd(), target)
+    code = rewrite_or_warn(data, filename)
+    if code is None:
+        return None
+    main = sys.modules["__main__"]
+    main.__file__ = filename
+    main.__cached__ = None
+    main.__loader__ = machinery.SourceFileLoader("__main__", filename)
+    if not getattr(sys.flags, "safe_path", False):
+        sys.path.insert(0, os.path.dirname(os.path.realpath(target)))
+    return code
