@@ -202,6 +202,8 @@ static PyMethodDef mod_methods[] = {
     {"save", mod_save, METH_VARARGS, "save(path, from_tick=0, to_tick=max)"},
     {"start_thread", mod_start_thread, METH_NOARGS, "trace the calling thread"},
     {"set_entry_matcher", mod_set_entry_matcher, METH_O, "for --log-func-entry"},
+    {"untraced", (PyCFunction)(void (*)(void))ct_rewrite_untraced, METH_FASTCALL,
+     "untraced(fn, *args): fn(*args), unseen by the tracer"},
     {"config", mod_config, METH_NOARGS, "the options of this run"},
     {"sources", mod_sources, METH_NOARGS, "the embedded Python helpers"},
     {NULL, NULL, 0, NULL},

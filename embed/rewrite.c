@@ -54,6 +54,20 @@ int ct_rewrite_main_code(const ct_run_config *c, PyObject **code) {
   return 0;
 }
 
+PyObject *ct_rewrite_untraced(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+  if (nargs < 1) {
+    PyErr_SetString(PyExc_TypeError, "untraced(fn, *args): fn is missing");
+    return NULL;
+  }
+  /* What CPython does around a profile function: calls made meanwhile on
+   * this thread reach neither the profile nor the trace function. */
+  PyThreadState *ts = PyThreadState_Get();
+  PyThreadState_EnterTracing(ts);
+  PyObject *r = PyObject_Vectorcall(args[0], args + 1, (size_t)(nargs - 1), NULL);
+  PyThreadState_LeaveTracing(ts);
+  return r;
+}
+
 /* Flushes sys.stderr and sys.stdout, keeping any exception in flight
  * (pythonrun.c flush_io). */
 static void flush_io(void) {

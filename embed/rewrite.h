@@ -20,6 +20,11 @@ bool ct_rewrite_enabled(const ct_run_config *c);
  * with an exception set. */
 int ct_rewrite_config(PyObject *d, const ct_run_config *c);
 
+/* _ctrace.untraced(fn, *args): fn(*args) with the calling thread's
+ * profile and trace functions suspended. Rewriting a module runs under
+ * it: it is hidden from the trace anyway, and would cost more traced. */
+PyObject *ct_rewrite_untraced(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
 /* For a script target with rewriting on: the rewritten code of the main
  * script, with __main__ and sys.path prepared as python3 prepares them.
  * Sets *CODE to a new reference, or to NULL when the script is to be run

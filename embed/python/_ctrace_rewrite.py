@@ -15,6 +15,7 @@ The injected calls go to this module, reached as the builtin
 calls they make) do not show in the trace.
 """
 import ast
+import bisect
 import builtins
 import copy
 import importlib.machinery as machinery
@@ -292,13 +293,54 @@ def _locate(node, like):
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, opts, inline):
+    def __init__(self, opts, inline, walrus):
         self.o = opts
         self.inline = inline      # {line: condition source or None}
+        self.walrus = walrus      # sorted lines that may hold a := to log
         self.changed = 0
         self.fexec = False        # in the body of a --log-func-exec function
         self.qual = []
         self._kinds = {}
+
+    # -- the walk: statements only, expressions when they may hold a :=
+
+    def generic_visit(self, node):
+        if not isinstance(node, (ast.stmt, ast.mod, ast.excepthandler, ast.match_case)):
+            return super().generic_visit(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                if value and isinstance(value[0], ast.stmt):
+                    setattr(node, field, self.visit_body(value))
+                elif value and isinstance(value[0], (ast.excepthandler, ast.match_case)):
+                    for h in value:
+                        self.generic_visit(h)
+                elif self.walrus:
+                    value[:] = [self.visit(v) if self.may_walrus(v) else v for v in value]
+            elif self.walrus and self.may_walrus(value):
+                setattr(node, field, self.visit(value))
+        return node
+
+    def may_walrus(self, node):
+        """Whether NODE, an expression (or arguments, keyword...), spans a
+        line with a := in it."""
+        if not isinstance(node, ast.AST):
+            return False
+        start = getattr(node, "lineno", None)
+        if start is None:
+            return True
+        i = bisect.bisect_left(self.walrus, start)
+        return i < len(self.walrus) and self.walrus[i] <= node.end_lineno
+
+    def visit_body(self, stmts):
+        out = []
+        for s in stmts:
+            r = self.visit(s)
+            if isinstance(r, list):
+                out += r
+            else:
+                out.append(r)
+        return out
 
     # -- what to log
 
@@ -529,7 +571,10 @@ def rewrite(data, path):
     if _opts.magic and ("!ctrace:" in text or "!viztracer:" in text):
         text, inline, changed = _apply_magic(text, problems)
     tree = ast.parse(text, path)
-    r = _Rewriter(_opts, inline)
+    walrus = []
+    if ":=" in text:
+        walrus = [i for i, l in enumerate(text.splitlines(), 1) if ":=" in l]
+    r = _Rewriter(_opts, inline, walrus)
     tree = r.visit(tree)
     for line in sorted(r.inline):
         problems.append("line %d: '# !ctrace: log' must follow an assignment" % line)
@@ -537,7 +582,7 @@ def rewrite(data, path):
         _warn("magic comment ignored in '%s': %s" % (path, problems[0]))
     if not changed + r.changed:
         return None
-    ast.fix_missing_locations(tree)
+    # Every node added has a position (_locate): no fix_missing_locations.
     return compile(tree, path, "exec", dont_inherit=True)
 
 
@@ -566,14 +611,15 @@ class _Loader(machinery.SourceFileLoader):
 
     def get_code(self, fullname):
         path = self.get_filename(fullname)
+        return _ctrace.untraced(self._get_code, fullname, path)
+
+    def _get_code(self, fullname, path):
         try:
             data = self.get_data(path)
         except OSError:
-            return super().get_code(fullname)
-        code = rewrite_or_warn(data, path)
-        if code is None:
-            return super().get_code(fullname)
-        return code
+            data = None
+        code = None if data is None else rewrite_or_warn(data, path)
+        return super().get_code(fullname) if code is None else code
 
 
 _ignore(_Loader.get_code)
@@ -606,7 +652,7 @@ def _patch_runpy():
             except OSError:
                 data = None
             if data is not None and data[:4] != importlib.util.MAGIC_NUMBER:
-                code = rewrite_or_warn(data, fname)
+                code = _ctrace.untraced(rewrite_or_warn, data, fname)
                 if code is not None:
                     return code, fname
         return original(run_name, fname)
