@@ -27,6 +27,7 @@ import re
 import sys
 import sysconfig
 import tokenize
+from _thread import get_ident
 
 import _ctrace
 
@@ -74,9 +75,27 @@ def _number(name, value):
     _ctrace.log_counter(name, {name: v})
 
 
+# Threads inside log(): a __repr__ that assigns logged names (or takes a
+# logged parameter) must not log from within the log.
+_busy = set()
+
+
 @_ignore
 def log(kinds, name, value, line):
     """VALUE was assigned to NAME on LINE: logs what KINDS ask. Returns VALUE."""
+    tid = get_ident()
+    if tid in _busy:
+        return value
+    _busy.add(tid)
+    try:
+        _log(kinds, name, value, line)
+    finally:
+        _busy.discard(tid)
+    return value
+
+
+@_ignore
+def _log(kinds, name, value, line):
     text = None
     if kinds & (VAR | ATTR):
         text = _repr(value)
@@ -90,7 +109,6 @@ def log(kinds, name, value, line):
             if not isinstance(steps, list):
                 steps = args["exec_steps"] = []
             steps.append([name, _repr(value) if text is None else text, line])
-    return value
 
 
 # Magic comments: `# !ctrace: log_instant("text")` and friends.
@@ -312,7 +330,10 @@ class _Rewriter(ast.NodeTransformer):
             if isinstance(value, list):
                 if value and isinstance(value[0], ast.stmt):
                     setattr(node, field, self.visit_body(value))
-                elif value and isinstance(value[0], (ast.excepthandler, ast.match_case)):
+                elif value and isinstance(value[0], ast.excepthandler):
+                    for h in value:
+                        self.visit(h)
+                elif value and isinstance(value[0], ast.match_case):
                     for h in value:
                         self.generic_visit(h)
                 elif self.walrus:
@@ -488,6 +509,15 @@ class _Rewriter(ast.NodeTransformer):
 
     visit_AsyncWith = visit_With
 
+    def visit_ExceptHandler(self, node):
+        self.generic_visit(node)
+        if node.name:
+            target = ast.Name(node.name, ast.Store())
+            logs = self.target_logs(target)
+            stmts = self.logs_after(node, [target], logs, compound=True)
+            node.body[0:0] = stmts
+        return node
+
     def visit_NamedExpr(self, node):
         self.generic_visit(node)
         k = self.name_kinds(node.target.id)
@@ -542,7 +572,7 @@ class _Rewriter(ast.NodeTransformer):
 
 # ---- rewriting one file -----------------------------------------------------
 
-_IDENT_RE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_RE = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 
 
 def _worth_parsing(data):
@@ -553,7 +583,7 @@ def _worth_parsing(data):
         return True
     if o.names:
         for ident in set(_IDENT_RE.findall(data)):
-            s = ident.decode("ascii")
+            s = ident.decode("utf-8", "replace")
             if any(r.search(s) for r in o.names):
                 return True
     return False

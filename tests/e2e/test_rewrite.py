@@ -46,6 +46,7 @@ FORMS = [
     "v_i = 0", "v_i = 1",                   # for target
     "v_w = 'boxed'",                        # with ... as
     "v_walrus = 3",                         # :=
+    "v_err = KeyError('k')",                # except ... as
     # parameters on entry: positional, default, *args, keyword-only, **kwargs
     "v_a = 1", "v_b = 2", "v_rest = ()", "v_kw = 4", "v_more = {}",
     "v_n = 21", "v_result = 42",            # in the imported helper_mod

@@ -28,6 +28,10 @@ def main():
         pass
     if (v_walrus := len("abc")) > 2:
         pass
+    try:
+        raise KeyError("k")
+    except KeyError as v_err:
+        pass
     params(1)
     other = 7
     return other
