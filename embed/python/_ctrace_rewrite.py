@@ -628,9 +628,9 @@ def rewrite_or_warn(data, path):
             compile(data, path, "exec", dont_inherit=True)
         except Exception:
             return None
-        _warn("cannot rewrite '%s' (line %s: %s); it runs unchanged" % (path, e.lineno, e.msg))
+        _warn("cannot rewrite '%s': line %s: %s; it runs unchanged" % (path, e.lineno, e.msg))
     except Exception as e:
-        _warn("cannot rewrite '%s' (%s: %s); it runs unchanged" % (path, type(e).__name__, e))
+        _warn("cannot rewrite '%s': %s: %s; it runs unchanged" % (path, type(e).__name__, e))
     return None
 
 
