@@ -24,12 +24,19 @@ def traced(args, out="t.json", cwd=None, env=None, rc=0):
     return load(os.path.join(cwd, out) if cwd else out), r
 
 
-def no_helpers(trace):
-    """The injected calls and what they call never show as slices."""
+HELPER_CALLS = ("builtins.repr", "_ctrace.log_instant", "_ctrace.log_counter",
+                "_ctrace.func_args", "_ctrace.untraced")
+
+
+def no_helpers(trace, plain=None):
+    """The injected calls and what they call never show as slices: none of
+    HELPER_CALLS, or no more than in PLAIN, the trace of a run without
+    rewriting."""
+    allowed = {n: len(slices(plain, n)) if plain else 0 for n in HELPER_CALLS}
     for e in slices(trace):
         assert "<ctrace>" not in e["name"], e
-        assert e["name"] not in ("builtins.repr", "_ctrace.log_instant", "_ctrace.log_counter",
-                                 "_ctrace.func_args"), e
+    for n in HELPER_CALLS:
+        assert len(slices(trace, n)) <= allowed[n], (n, len(slices(trace, n)), allowed[n])
 
 
 def python3(args, cwd=None, env=None):
@@ -202,6 +209,32 @@ def test_tracebacks_and_source_unchanged():
     assert '  File "%s", line 4, in fail' % os.path.join(S, "raiser.py") in tb, tb
     assert_eq(instants(t), ["v_x = 1", "v_x = 1", "v_before = 1", "v_n = 3", "v_deep = 6"])
     harness.check_nesting(t)
+
+
+def test_behaviour_unchanged():
+    # Every option on, every name matching: the program's output is python3's.
+    path = os.path.join(S, "behaviour.py")
+    ref = python3([path])
+    assert_eq(ref.returncode, 0, ref.stderr)
+    t, r = traced(["-q", "--log-var", ".", "--log-number", ".", "--log-attr", ".",
+                   "--log-func-exec", ".", "--magic-comment", "--", path])
+    assert_eq(r.stdout, ref.stdout)
+    assert_eq(r.stderr, "")
+    names = instants(t)
+    # A __repr__ that raises, and one that would log from inside a log.
+    assert "bad = <repr failed: RuntimeError>" in names, names
+    assert not [n for n in names if "RecursionError" in n], names
+    assert "err = ValueError('v')" in names and "café = 'unicode'" in names, names
+    plain, _ = traced(["-q", "--", path], out="plain.json")
+    no_helpers(t, plain)
+    harness.check_nesting(t)
+
+
+def test_folder_target():
+    harness.write("appdir/__main__.py", "v_in_main = 1\nprint(__name__)\n")
+    t, r = traced(["--log-var", "^v_", "--", os.path.join(harness.WORK, "appdir")])
+    assert_eq(r.stdout, "__main__\n")
+    assert_eq(instants(t), ["v_in_main = 1"])
 
 
 def test_exit_status():
