@@ -141,7 +141,9 @@ class _Options:
         self.attr = self._compile(cfg.get("log_attr") or [], "--log-attr")
         self.func_exec = self._compile(cfg.get("log_func_exec") or [], "--log-func-exec")
         self.magic = bool(cfg.get("magic_comment"))
-        self.names = self.var + self.number + self.func_exec
+        # Patterns a module's plain names must meet for it to be parsed at
+        # all (--log-func-exec also sees qualified names: Class.method).
+        self.names = self.var + self.number
 
     @staticmethod
     def _compile(patterns, option):
@@ -300,7 +302,7 @@ def _load(node):
 
 
 def _locate(node, like):
-    """Gives the nodes of NODE that have no position LIKE's."""
+    """Gives LIKE's position to the nodes of NODE that have none."""
     for n in ast.walk(node):
         if "lineno" in n._attributes and not hasattr(n, "lineno"):
             n.lineno = like.lineno
@@ -579,7 +581,7 @@ def _worth_parsing(data):
     o = _opts
     if o.magic and (b"!ctrace:" in data or b"!viztracer:" in data):
         return True
-    if o.attr:
+    if o.attr or o.func_exec:
         return True
     if o.names:
         for ident in set(_IDENT_RE.findall(data)):

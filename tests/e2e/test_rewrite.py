@@ -136,6 +136,11 @@ def test_log_func_exec():
                    os.path.join(S, "func_exec.py")], out="args.json")
     a = slices(t, "work (%s/func_exec.py:4)" % S)[0]["args"]
     assert "exec_steps" in a and len(a) >= 2, a
+    # The qualified name: Class.method.
+    t, _ = traced(["--log-func-exec", r"^K\.work_too$", "--", os.path.join(S, "func_exec.py")],
+                  out="qual.json")
+    assert_eq([e["name"] for e in slices(t) if "args" in e],
+              ["K.work_too (%s/func_exec.py:18)" % S])
 
 
 MAGIC = [
