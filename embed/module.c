@@ -91,8 +91,10 @@ static PyObject *mod_add_func_args(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
-static PyObject *mod_func_args(PyObject *self, PyObject *unused) {
-  return ct_tracer_func_args();
+static PyObject *mod_func_args(PyObject *self, PyObject *args) {
+  int skip = 0;
+  if (!PyArg_ParseTuple(args, "|i", &skip)) return NULL;
+  return ct_tracer_func_args(skip);
 }
 
 static PyObject *mod_mark_code(PyObject *self, PyObject *args) {
@@ -193,7 +195,8 @@ static PyMethodDef mod_methods[] = {
     {"log_counter", mod_log_counter, METH_VARARGS, "log_counter(name, {series: number})"},
     {"log_slice", mod_log_slice, METH_VARARGS, "log_slice(name, start, end, args=None)"},
     {"add_func_args", mod_add_func_args, METH_VARARGS, "add_func_args(key, value)"},
-    {"func_args", mod_func_args, METH_NOARGS, "the args dict of the caller's slice"},
+    {"func_args", mod_func_args, METH_VARARGS,
+     "func_args(skip=0): the args dict of the caller's slice"},
     {"mark_code", mod_mark_code, METH_VARARGS, "mark_code(code, kind, depth=0)"},
     {"set_sync_marker", mod_set_sync_marker, METH_NOARGS, "mark this moment for --align"},
     {"pause", mod_pause, METH_NOARGS, "stop recording"},

@@ -38,6 +38,8 @@ VAR = 1      # instant "name = repr(value)"
 NUMBER = 2   # counter
 STEP = 4     # exec_steps of the enclosing --log-func-exec call
 ATTR = 8     # instant "obj.x = repr(value)"
+SKIP = 4     # kinds >> SKIP: for STEP made in N nested comprehensions, the
+             # steps belong N Python calls further out
 
 _opts = None
 _quiet = False
@@ -103,7 +105,7 @@ def _log(kinds, name, value, line):
     if kinds & NUMBER:
         _number(name, value)
     if kinds & STEP:
-        args = _ctrace.func_args()
+        args = _ctrace.func_args(kinds >> SKIP)
         if args is not None:
             steps = args.get("exec_steps")
             if not isinstance(steps, list):
@@ -319,6 +321,7 @@ class _Rewriter(ast.NodeTransformer):
         self.walrus = walrus      # sorted lines that may hold a := to log
         self.changed = 0
         self.fexec = False        # in the body of a --log-func-exec function
+        self.comp = 0             # depth of comprehensions (their own frames)
         self.qual = []
         self._kinds = {}
 
@@ -520,11 +523,23 @@ class _Rewriter(ast.NodeTransformer):
             node.body[0:0] = stmts
         return node
 
+    def visit_ListComp(self, node):
+        # A := in a comprehension binds in the function around it, from
+        # the comprehension's own frame.
+        self.comp += 1
+        self.generic_visit(node)
+        self.comp -= 1
+        return node
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
     def visit_NamedExpr(self, node):
         self.generic_visit(node)
         k = self.name_kinds(node.target.id)
         if not k:
             return node
+        if k & STEP:
+            k |= self.comp << SKIP
         return self.wrap(k, node.target.id, node, node.lineno)
 
     def visit_FunctionDef(self, node):

@@ -136,6 +136,12 @@ def test_log_func_exec():
                    os.path.join(S, "func_exec.py")], out="args.json")
     a = slices(t, "work (%s/func_exec.py:4)" % S)[0]["args"]
     assert "exec_steps" in a and len(a) >= 2, a
+    # A := in (nested) comprehensions is a step of the function around them.
+    t, _ = traced(["--log-func-exec", "^comps$", "--", os.path.join(S, "func_exec.py")],
+                  out="comps.json")
+    steps = [e["args"]["exec_steps"] for e in slices(t) if "args" in e]
+    assert_eq(steps, [[["z", "0", 25], ["z", "0", 25], ["z", "0", 25], ["z", "1", 25],
+                       ["out", "[[0, 0], [0, 1]]", 25]]])
     # The qualified name: Class.method.
     t, _ = traced(["--log-func-exec", r"^K\.work_too$", "--", os.path.join(S, "func_exec.py")],
                   out="qual.json")

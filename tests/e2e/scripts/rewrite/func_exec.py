@@ -21,7 +21,13 @@ class K:
         return w
 
 
+def comps():
+    out = [[(z := a * b) for a in range(2)] for b in range(2)]
+    return out, z
+
+
 work(1)
 work(10)
 other()
 K().work_too()
+comps()
