@@ -3,10 +3,12 @@
  * interpreter (embed/). */
 #include "cmd/args.h"
 #include "cmd/cmd.h"
+#include "cmd/find_script.h"
 #include "cmd/msg.h"
 #include "cmd/rcfile.h"
 #include "core/dump.h"
 #include "embed/embed.h"
+#include "embed/pyenv.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -44,6 +46,7 @@ enum {
   OPT_OUTPUT,
   OPT_OUTPUT_DIR,
   OPT_PID_SUFFIX,
+  OPT_PYTHON,
   OPT_QUIET,
   OPT_RCFILE,
   OPT_REPORT_TIMING,
@@ -81,6 +84,7 @@ static const ct_optdef run_opts[] = {
     {"output-dir", 0, CT_ARG_VALUE, OPT_OUTPUT_DIR, "DIR", "write the trace into DIR (created if missing)"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz, .html"},
     {"pid-suffix", 0, CT_ARG_FLAG, OPT_PID_SUFFIX, NULL, "add the process id to the file name (result_<pid>.json)"},
+    {"python", 0, CT_ARG_VALUE, OPT_PYTHON, "PYTHON", "run as the python3 PYTHON would (a virtual environment's; default: the active one)"},
     {"quiet", 'q', CT_ARG_FLAG, OPT_QUIET, NULL, "print nothing of ctrace's own"},
     {"rcfile", 0, CT_ARG_VALUE, OPT_RCFILE, "FILE", "read default options from FILE (default ./.ctracerc)"},
     {"report-timing", 0, CT_ARG_FLAG, OPT_REPORT_TIMING, NULL, NULL},
@@ -101,6 +105,7 @@ struct run_state {
   const char *output;
   const char *output_dir;
   bool unique, pid_suffix;
+  const char *python; /* --python */
   bool help, version;
   bool from_rc; /* parsing the rc file: list values replace, flags may be off */
   struct list include, exclude, entry, audit;
@@ -162,6 +167,7 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_HELP: st->help = true; return 0;
   case OPT_VERSION: st->version = true; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
+  case OPT_PYTHON: st->python = v[0]; return 0;
   case OPT_OUTPUT_DIR: st->output_dir = v[0]; return 0;
   case OPT_UNIQUE_OUTPUT: st->unique = true; return 0;
   case OPT_PID_SUFFIX: st->pid_suffix = true; return 0;
@@ -431,6 +437,7 @@ int ct_cmd_run(int argc, char **argv) {
   }
   if (st.include.n && st.exclude.n)
     return ct_usage_error("run", "--include-files and --exclude-files cannot be used together");
+  char *script_python = NULL;
   if (st.cfg.target_kind < 0) {
     if (pos >= argc)
       return ct_usage_error("run", "no program to run: give a script, -m module or -c code%s",
@@ -440,8 +447,17 @@ int ct_cmd_run(int argc, char **argv) {
                                 : "");
     st.cfg.target_kind = CT_TARGET_SCRIPT;
     st.cfg.target = argv[pos++];
+    char *console = NULL;
+    if ((rc = ct_find_console_script(st.cfg.target, &console, &script_python))) return rc;
+    if (console) st.cfg.target = console; /* stays allocated, as OUT below */
     if ((rc = check_script(st.cfg.target))) return rc;
   }
+  /* The environment: --python, else the console script's own interpreter,
+   * else the active virtual environment's. */
+  char *python = NULL;
+  if (ct_pyenv_find(st.python ? st.python : script_python, ct_verrorf, &python) < 0) return 1;
+  free(script_python);
+  st.cfg.python = python;
   st.cfg.argc = argc - pos;
   st.cfg.argv = argv + pos;
   /* The option words (without -m/-c and their value, which name the

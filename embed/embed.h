@@ -24,6 +24,10 @@ typedef struct ct_run_config {
   char **argv;
   const char *output;     /* absolute path of the trace file */
   const char *ctrace_exe; /* absolute path of the ctrace binary */
+  const char *python;     /* the interpreter the program sees as
+                             sys.executable (a venv's python3), or NULL
+                             for the one ctrace was built against; see
+                             embed/pyenv.h */
   int opt_argc;           /* the option words of `ctrace run` as given, */
   char **opt_argv;        /* before the target: children replay them */
   uint64_t tracer_entries;

@@ -55,6 +55,25 @@ static PyObject *load_helper(const char *name) {
   return mod;
 }
 
+/* sys.orig_argv as python3 gives it: the interpreter, then -m MODULE, -c
+ * CODE or the script, then the arguments (tools that restart themselves
+ * read it). */
+static PyStatus set_orig_argv(PyConfig *cfg, const ct_run_config *c, const char *python) {
+  char **words = calloc((size_t)c->argc + 3, sizeof *words);
+  if (!words) return PyStatus_NoMemory();
+  int n = 0;
+  words[n++] = (char *)python;
+  if (c->target_kind == CT_TARGET_MODULE) words[n++] = "-m";
+  if (c->target_kind == CT_TARGET_COMMAND) words[n++] = "-c";
+  words[n++] = (char *)c->target;
+  for (int i = 0; i < c->argc; i++) words[n++] = c->argv[i];
+  /* Decoded as argv is, then moved over. */
+  PyStatus st = PyConfig_SetBytesArgv(cfg, n, words);
+  free(words);
+  if (PyStatus_Exception(st)) return st;
+  return PyConfig_SetWideStringList(cfg, &cfg->orig_argv, cfg->argv.length, cfg->argv.items);
+}
+
 static const ct_run_config *run_config;
 static bool after_done;
 
@@ -88,9 +107,14 @@ int ct_embed_run(const ct_run_config *caller_config) {
   PyConfig_InitPythonConfig(&cfg);
   /* Our argv is final: Python must not look for its own options in it. */
   cfg.parse_argv = 0;
-  if (set_str(&cfg, &cfg.executable, CTRACE_PYTHON_EXECUTABLE, &st) < 0 ||
-      set_str(&cfg, &cfg.program_name, CTRACE_PYTHON_EXECUTABLE, &st) < 0)
+  /* Python's getpath starts from the executable: a venv's python3 there
+   * makes it find pyvenv.cfg, as that python3 itself would. */
+  const char *python = c->python ? c->python : CTRACE_PYTHON_EXECUTABLE;
+  if (set_str(&cfg, &cfg.executable, python, &st) < 0 ||
+      set_str(&cfg, &cfg.program_name, python, &st) < 0)
     goto config_error;
+  st = set_orig_argv(&cfg, c, python);
+  if (PyStatus_Exception(st)) goto config_error;
 
   /* argv[0] as python3 sets it: the script, "-m" (runpy replaces it with
    * the module's path) or "-c"; it also decides sys.path[0]. */

@@ -127,6 +127,8 @@ static struct tracer {
    * instants and counters, as JSON object texts; events refer to them by
    * index + 1. Slots of events overwritten in the ring are reused. */
   bool want_args;       /* --log-func-args or --log-func-retval */
+  bool log_retval;      /* --log-func-retval */
+  bool call_slow;       /* any filter or argument logging: calls take the slow path */
   char **args;
   uint32_t nargs, cap_args;
   uint32_t *free_args;
@@ -402,10 +404,42 @@ static const char *args_json(void *ctx, uint32_t arg, size_t *len) {
   return s;
 }
 
+/* json.dumps(obj, default=repr, ensure_ascii=False), made on first use
+ * (importing json costs start-up time that most runs never need). */
+static PyObject *json_dumps(void) {
+  if (T.json_dumps) return T.json_dumps;
+  PyObject *json = PyImport_ImportModule("json");
+  if (!json) return NULL;
+  PyObject *dumps = PyObject_GetAttrString(json, "dumps");
+  Py_DECREF(json);
+  if (!dumps) return NULL;
+  /* json.dumps(obj, default=repr, ensure_ascii=False) */
+  PyObject *functools = PyImport_ImportModule("functools");
+  PyObject *builtins = PyEval_GetBuiltins();
+  if (!functools || !builtins) {
+    Py_XDECREF(functools);
+    Py_DECREF(dumps);
+    return NULL;
+  }
+  PyObject *kw = Py_BuildValue("{sOsO}", "default", PyDict_GetItemString(builtins, "repr"),
+                               "ensure_ascii", Py_False);
+  PyObject *partial = PyObject_GetAttrString(functools, "partial");
+  PyObject *pargs = PyTuple_Pack(1, dumps);
+  T.json_dumps = partial && kw && pargs ? PyObject_Call(partial, pargs, kw) : NULL;
+  Py_XDECREF(partial);
+  Py_XDECREF(pargs);
+  Py_XDECREF(kw);
+  Py_DECREF(functools);
+  Py_DECREF(dumps);
+  return T.json_dumps;
+}
+
 /* JSON text of OBJ through json.dumps(default=repr); NULL on failure (an
  * exception is left set). */
 static char *to_json(PyObject *obj) {
-  PyObject *s = PyObject_CallOneArg(T.json_dumps, obj);
+  PyObject *dumps = json_dumps();
+  if (!dumps) return NULL;
+  PyObject *s = PyObject_CallOneArg(dumps, obj);
   if (!s) return NULL;
   const char *u = PyUnicode_AsUTF8(s);
   char *out = u ? strdup(u) : NULL;
@@ -475,27 +509,33 @@ static uint16_t filter_flags(ThreadObject *t, uint64_t code, bool is_c) {
   return fl;
 }
 
-static void close_args(frame_entry *f, PyObject *retval, bool has_retval, ct_event *e);
+static uint32_t take_args(frame_entry *f);
 
 static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
-  if (f->flags & (E_IGNORE_ROOT | E_SPARSE_ROOT)) {
+  if (__builtin_expect(f->flags & (E_IGNORE_ROOT | E_SPARSE_ROOT | E_SKIP), 0)) {
     if (f->flags & E_IGNORE_ROOT) t->ignore_depth = NO_DEPTH;
     if (f->flags & E_SPARSE_ROOT) t->sparse_hi = NO_DEPTH;
+    if (f->flags & E_SKIP) {
+      Py_CLEAR(f->args);
+      return;
+    }
   }
-  if ((f->flags & E_SKIP) || now - f->start < T.min_ticks) {
+  if (now - f->start < T.min_ticks) {
     Py_CLEAR(f->args);
     return;
   }
+  /* The args are turned into JSON before a ring slot is taken: that runs
+   * Python code, during which another thread may use the ring. */
+  uint32_t arg = f->args ? take_args(f) : 0;
   ct_event *e = ring_slot();
   e->ts = f->start;
   e->dur = now - f->start;
   e->name = f->name;
   e->track = t->track;
-  e->arg = 0;
+  e->arg = arg;
   e->kind = CT_EV_SLICE;
   e->flags = 0;
   e->reserved = 0;
-  if (f->args) close_args(f, NULL, false, e);
 }
 
 /* Closes the innermost call. A Python return also closes C calls left
@@ -564,25 +604,15 @@ static void open_args(frame_entry *f, PyFrameObject *frame) {
   PyErr_Restore(et, ev, tb);
 }
 
-/* Writes F's extra data (and the return value) into event E. */
-static void close_args(frame_entry *f, PyObject *retval, bool has_retval, ct_event *e) {
+/* Stores F's extra data as JSON and returns its arg index (0 if none). */
+static uint32_t take_args(frame_entry *f) {
   PyObject *et, *ev, *tb;
   PyErr_Fetch(&et, &ev, &tb);
-  if (has_retval) {
-    PyObject *r = retval ? PyObject_Repr(retval) : NULL;
-    if (!r && retval) {
-      PyErr_Clear();
-      r = PyUnicode_FromString("<repr failed>");
-    }
-    if (r) {
-      PyDict_SetItemString(f->args, "return_value", r);
-      Py_DECREF(r);
-    }
-  }
-  if (e) e->arg = args_store(to_json(f->args));
+  uint32_t arg = args_store(to_json(f->args));
   PyErr_Clear();
   Py_CLEAR(f->args);
   PyErr_Restore(et, ev, tb);
+  return arg;
 }
 
 /* A Python return with --log-func-retval: the value goes into the slice. */
@@ -627,6 +657,19 @@ static bool is_program_start(PyCodeObject *co) {
 
 static void log_entry(ThreadObject *t, uint32_t name, uint64_t now);
 
+/* A Python call when a filter, argument logging or a marked function is
+ * involved. */
+static void call_slow(ThreadObject *t, PyFrameObject *frame, uint64_t code, uint64_t now,
+                      bool slow) {
+  uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) | (CODE_FLAGS(code) & C_IGNORE))
+                    ? filter_flags(t, code, false)
+                    : 0;
+  frame_entry *f = push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), fl);
+  if (!f || (fl & E_SKIP)) return;
+  if (CODE_FLAGS(code) & C_ENTRY) log_entry(t, CODE_NAME(code), now);
+  if (T.cfg->log_func_args) open_args(f, frame);
+}
+
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   if (!T.enabled) return 0;
   uint64_t now = ct_clock_ticks();
@@ -641,18 +684,16 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
   switch (what) {
   case PyTrace_CALL: {
     uint64_t code = code_info(frame_code(frame), &slow);
-    /* Filters cost one test when none is on: options, an open
-     * @ignore_function call, or this code being one. */
-    uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) | (CODE_FLAGS(code) & C_IGNORE))
-                      ? filter_flags(t, code, false)
-                      : 0;
-    /* Do not charge the one-off name lookup to the call. */
-    frame_entry *f = push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), fl);
-    if (__builtin_expect(T.want_args || (CODE_FLAGS(code) & C_ENTRY), 0) && f &&
-        !(fl & E_SKIP)) {
-      if (CODE_FLAGS(code) & C_ENTRY) log_entry(t, CODE_NAME(code), now);
-      if (T.cfg->log_func_args) open_args(f, frame);
+    /* Filters and extra logs cost one test when none is on: options, an
+     * open @ignore_function call, or this code being marked. */
+    if (__builtin_expect(T.call_slow | (t->ignore_depth != NO_DEPTH) |
+                             (CODE_FLAGS(code) & (C_IGNORE | C_ENTRY)),
+                         0)) {
+      call_slow(t, frame, code, now, slow);
+      break;
     }
+    /* Do not charge the one-off name lookup to the call. */
+    push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), 0);
     break;
   }
   case PyTrace_C_CALL: {
@@ -664,7 +705,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
     break;
   }
   case PyTrace_RETURN:
-    if (__builtin_expect(T.cfg->log_func_retval, 0)) pop_with_retval(t, now, arg);
+    if (__builtin_expect(T.log_retval, 0)) pop_with_retval(t, now, arg);
     else pop(t, now, false);
     break;
   case PyTrace_C_RETURN:
@@ -844,30 +885,8 @@ int ct_tracer_init(const ct_run_config *c) {
   T.file_filter = c->n_include_files > 0 || c->n_exclude_files > 0;
   T.any_filter = T.max_depth != NO_DEPTH || T.file_filter || c->ignore_frozen || c->log_sparse;
   T.want_args = c->log_func_args || c->log_func_retval;
-  PyObject *json = PyImport_ImportModule("json");
-  if (!json) return -1;
-  PyObject *dumps = PyObject_GetAttrString(json, "dumps");
-  Py_DECREF(json);
-  if (!dumps) return -1;
-  /* json.dumps(obj, default=repr, ensure_ascii=False) */
-  PyObject *functools = PyImport_ImportModule("functools");
-  PyObject *builtins = PyEval_GetBuiltins();
-  if (!functools || !builtins) {
-    Py_XDECREF(functools);
-    Py_DECREF(dumps);
-    return -1;
-  }
-  PyObject *kw = Py_BuildValue("{sOsO}", "default", PyDict_GetItemString(builtins, "repr"),
-                               "ensure_ascii", Py_False);
-  PyObject *partial = PyObject_GetAttrString(functools, "partial");
-  PyObject *pargs = PyTuple_Pack(1, dumps);
-  T.json_dumps = partial && kw && pargs ? PyObject_Call(partial, pargs, kw) : NULL;
-  Py_XDECREF(partial);
-  Py_XDECREF(pargs);
-  Py_XDECREF(kw);
-  Py_DECREF(functools);
-  Py_DECREF(dumps);
-  if (!T.json_dumps) return -1;
+  T.log_retval = c->log_func_retval;
+  T.call_slow = T.any_filter || T.want_args;
   return 0;
 }
 

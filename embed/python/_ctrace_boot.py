@@ -8,11 +8,9 @@ and the extra logs that are naturally Python (--log-gc, --log-print,
 """
 import atexit
 import builtins
-import importlib.abc
-import importlib.util
+from importlib.machinery import ModuleSpec
 import os
-import re
-import signal
+import _signal  # not signal: that one imports enum, which slows every start
 import sys
 import threading
 
@@ -30,13 +28,15 @@ def ignore(fn):
     return fn
 
 
-class _EmbeddedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports ctrace's own modules from the binary, before sys.path."""
+class _EmbeddedFinder:
+    """Imports ctrace's own modules from the binary, before sys.path (a
+    meta path finder and loader; importlib.abc is not imported for it, as
+    it would slow every start)."""
 
     @ignore
     def find_spec(self, name, path=None, target=None):
         if name in _SOURCES:
-            return importlib.util.spec_from_loader(name, self, origin="<ctrace>/%s.py" % name)
+            return ModuleSpec(name, self, origin="<ctrace>/%s.py" % name)
         return None
 
     @ignore
@@ -70,8 +70,8 @@ def check_syntax(path):
 def _on_sigterm(signum, frame):
     # Save what was recorded, then die of SIGTERM as the untraced program would.
     _ctrace._save_now()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    _signal.signal(_signal.SIGTERM, _signal.SIG_DFL)
+    os.kill(os.getpid(), _signal.SIGTERM)
 
 
 def _install_gc_log():
@@ -111,6 +111,7 @@ def _install_print_log():
 
 
 def _install_audit_log(patterns):
+    import re
     compiled = [re.compile(p) for p in patterns]
     busy = threading.local()
 
@@ -130,6 +131,7 @@ def _install_audit_log(patterns):
 
 
 def _install_entry_log(patterns):
+    import re
     compiled = [re.compile(p) for p in patterns]
 
     def matches(name):
@@ -153,8 +155,8 @@ def install():
 
         threading._shutdown = _shutdown
     atexit.register(_ctrace._atexit)
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    if _signal.getsignal(_signal.SIGTERM) == _signal.SIG_DFL:
+        _signal.signal(_signal.SIGTERM, _on_sigterm)
 
     # VizTracer's programs find their tracer here.
     import ctrace

@@ -21,7 +21,6 @@ import csv
 import fcntl
 import functools
 import io
-import multiprocessing
 import os
 import sys
 import time
@@ -118,6 +117,7 @@ class Profiler:
 
     # -- the row -----------------------------------------------------------
     def _row(self, seconds, exc):
+        import multiprocessing
         me = multiprocessing.current_process()
         parent = multiprocessing.parent_process()
         tb = ""

@@ -13,7 +13,6 @@ Decorators: log_sparse, ignore_function, trace_and_save. Helpers: Counter,
 Object, LoggingHandler, Profiler (CSV measurements across processes).
 """
 import functools
-import logging
 import numbers
 import os
 import time
@@ -228,29 +227,6 @@ class Object(Counter):
             _ctrace.log_instant(self._name, {"snapshot": values}, "p")
 
 
-class LoggingHandler(logging.Handler):
-    """A logging handler that records each record as an instant event."""
-
-    def __init__(self, tracer=None, level=logging.NOTSET):
-        super().__init__(level)
-        self._tracer = tracer
-
-    def setTracer(self, tracer):
-        self._tracer = tracer
-
-    def emit(self, record):
-        tracer = self._tracer or _tracer
-        if tracer is None or _ctrace is None:
-            return
-        try:
-            msg = self.format(record)
-        except Exception:
-            self.handleError(record)
-            return
-        _ctrace.log_instant("logging", {"message": msg, "level": record.levelname,
-                                        "logger": record.name})
-
-
 def log_sparse(func=None, stack_depth=0, dynamic_tracer_check=False):
     """Under --log-sparse only functions decorated with this are recorded
     (and STACK_DEPTH levels of what they call)."""
@@ -295,21 +271,67 @@ def trace_and_save(method=None, output_dir="./", **tracer_kwargs):
     return wrapper
 
 
-from _ctrace_profiler import Profiler, ProfilerError  # noqa: E402
+def _make_logging_handler():
+    import logging
+
+    class LoggingHandler(logging.Handler):
+        """A logging handler that records each record as an instant event."""
+
+        def __init__(self, tracer=None, level=logging.NOTSET):
+            super().__init__(level)
+            self._tracer = tracer
+
+        def setTracer(self, tracer):
+            self._tracer = tracer
+
+        def emit(self, record):
+            tracer = self._tracer or _tracer
+            if tracer is None or _ctrace is None:
+                return
+            try:
+                msg = self.format(record)
+            except Exception:
+                self.handleError(record)
+                return
+            _ctrace.log_instant("logging", {"message": msg, "level": record.levelname,
+                                            "logger": record.name})
+
+    LoggingHandler.__module__ = __name__
+    for fn in (LoggingHandler.__init__, LoggingHandler.setTracer, LoggingHandler.emit):
+        _ignore(fn)
+    return LoggingHandler
+
+
+def __getattr__(name):
+    # logging and the Profiler's modules load only when used: every traced
+    # program imports this module, and start-up should stay light.
+    if name == "LoggingHandler":
+        globals()[name] = _make_logging_handler()
+        return globals()[name]
+    if name in ("Profiler", "ProfilerError"):
+        import _ctrace_profiler
+        for fn in vars(_ctrace_profiler.Profiler).values():
+            if hasattr(fn, "__code__") and fn.__name__ != "__call__":
+                _ignore(fn)
+            elif isinstance(fn, property):
+                _ignore(fn.fget)
+        globals()["Profiler"] = _ctrace_profiler.Profiler
+        globals()["ProfilerError"] = _ctrace_profiler.ProfilerError
+        return globals()[name]
+    raise AttributeError("module 'ctrace' has no attribute %r" % name)
 
 
 def _ignore_api():
     # Every function and method of the API stays out of the trace, but for
     # the decorators' wrappers, which run the user's code.
-    import _ctrace_profiler
-    for mod in (globals(), vars(_ctrace_profiler)):
+    for mod in (globals(),):
         for obj in list(mod.values()):
-            if isinstance(obj, type) and obj.__module__ in ("ctrace", "_ctrace_profiler"):
+            if isinstance(obj, type) and obj.__module__ == "ctrace":
                 for attr in vars(obj).values():
                     fn = attr.fget if isinstance(attr, property) else attr
                     if hasattr(fn, "__code__") and fn.__name__ != "__call__":
                         _ignore(fn)
-            elif callable(obj) and getattr(obj, "__module__", None) in ("ctrace", "_ctrace_profiler") \
+            elif callable(obj) and getattr(obj, "__module__", None) == "ctrace" \
                     and hasattr(obj, "__code__"):
                 _ignore(obj)
 

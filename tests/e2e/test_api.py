@@ -36,7 +36,8 @@ def test_tracer_api():
     # API functions themselves stay out of the trace (but for the wrapper
     # of a decorated function, which runs the user's code).
     ours = {e["name"] for e in slices(t) if "<ctrace>" in e["name"]}
-    assert_eq(ours, {"trace_and_save.<locals>.wrapper (<ctrace>/ctrace.py:279)"})
+    assert_eq(len(ours), 1, ours)
+    assert ours.pop().startswith("trace_and_save.<locals>.wrapper (<ctrace>/ctrace.py:")
     scopes = {e["name"]: e["s"] for e in instants(t)}
     assert_eq(scopes["thread scope"], "t")
     assert_eq(scopes["process scope"], "p")
