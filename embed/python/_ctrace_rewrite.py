@@ -77,6 +77,8 @@ def _number(name, value):
     _ctrace.log_counter(name, {name: v})
 
 
+_untraced = _ctrace.untraced
+
 # Threads inside log(): a __repr__ that assigns logged names (or takes a
 # logged parameter) must not log from within the log.
 _busy = set()
@@ -90,7 +92,7 @@ def log(kinds, name, value, line):
         return value
     _busy.add(tid)
     try:
-        _log(kinds, name, value, line)
+        _untraced(_log, kinds, name, value, line)
     finally:
         _busy.discard(tid)
     return value
