@@ -207,7 +207,7 @@ _LOG_IF_RE = re.compile(r"log(?:\s+if\s+(.+))?$", re.S)
 
 
 def _parse_magic(body):
-    """(call source or None for 'log', condition source or None)."""
+    """(code or None for 'log', condition or None), both Python source."""
     m = _LOG_IF_RE.match(body)
     if m:
         cond = m.group(1)
@@ -226,18 +226,22 @@ def _parse_magic(body):
                 break
             except SyntaxError:
                 expr, cond = None, None
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)
-            and expr.func.id in _MAGIC_CALLS):
-        raise SyntaxError("not a ctrace magic comment: %r" % body)
-    expr.func = ast.Attribute(ast.Name(HELPER, ast.Load()), _MAGIC_CALLS[expr.func.id],
-                              ast.Load())
+    # One call, or several separated by commas (a tuple of calls).
+    calls = expr.elts if isinstance(expr, ast.Tuple) else [expr]
+    for c in calls:
+        if not (isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                and c.func.id in _MAGIC_CALLS):
+            raise SyntaxError("not a ctrace magic comment: %r" % body)
+        c.func = ast.Attribute(ast.Name(HELPER, ast.Load()), _MAGIC_CALLS[c.func.id],
+                               ast.Load())
     return ast.unparse(expr), cond
 
 
 def _apply_magic(text, problems):
     """Turns magic comments on lines of their own into code on the same
-    line. Returns (new text, {line: condition source or None} of the
-    inline `# !ctrace: log` comments, number of comments turned to code)."""
+    line. Returns (new text, {line: (code or None for 'log', condition or
+    None)} of the comments that follow code, number of comments turned to
+    code)."""
     lines = text.splitlines(keepends=True)
     inline = {}
     n = 0
@@ -262,13 +266,10 @@ def _apply_magic(text, problems):
             continue
         line = lines[row - 1]
         if line[:col].strip():
-            if call is not None:
-                problems.append("line %d: only '# !ctrace: log' may follow code" % row)
-            else:
-                inline[row] = cond
+            inline[row] = (call, cond)  # the syntax tree's part
             continue
         if call is None:
-            problems.append("line %d: '# !ctrace: log' must follow an assignment" % row)
+            problems.append("line %d: '# !ctrace: log' must follow code on its line" % row)
             continue
         if depth:
             problems.append("line %d: magic comment inside brackets" % row)
@@ -297,6 +298,40 @@ def _simple(node):
     return False
 
 
+def _targets(node):
+    """What statement NODE assigns to (the 'log' of a magic comment)."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return [node.target] if getattr(node, "value", None) is not None else []
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return [node.target]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [i.optional_vars for i in node.items if i.optional_vars]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [ast.Name(node.name, ast.Store())]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.NamedExpr):
+        return [node.value.target]
+    return []
+
+
+def _docstring(node):
+    """Whether NODE (a def or class) starts with a docstring."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    first = node.body[0]
+    return (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str))
+
+
+def _unlocate(nodes):
+    """Drops the positions of NODES (parsed elsewhere) for _locate."""
+    for root in nodes:
+        for n in ast.walk(root):
+            if "lineno" in n._attributes and hasattr(n, "lineno"):
+                del n.lineno
+
+
 def _load(node):
     node = copy.deepcopy(node)
     for n in ast.walk(node):
@@ -317,9 +352,10 @@ def _locate(node, like):
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, opts, inline, walrus):
+    def __init__(self, opts, inline, walrus, path):
         self.o = opts
-        self.inline = inline      # {line: condition source or None}
+        self.inline = inline      # {line: (code or None, condition or None)}
+        self.where = os.path.basename(path)
         self.walrus = walrus      # sorted lines that may hold a := to log
         self.changed = 0
         self.fexec = False        # in the body of a --log-func-exec function
@@ -363,12 +399,55 @@ class _Rewriter(ast.NodeTransformer):
     def visit_body(self, stmts):
         out = []
         for s in stmts:
+            magic = self.inline and self.pop_magic(s)
             r = self.visit(s)
-            if isinstance(r, list):
-                out += r
-            else:
-                out.append(r)
+            r = r if isinstance(r, list) else [r]
+            if magic:
+                code = self.magic_code(s, *magic)
+                if hasattr(s, "body"):  # a compound statement: its header's
+                    at = 1 if _docstring(s) else 0
+                    s.body[at:at] = code
+                elif isinstance(s, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                    r = code + r
+                else:
+                    r = r + code
+            out += r
         return out
+
+    # -- inline magic comments: '<code>  # !ctrace: log' and the like
+
+    def pop_magic(self, node):
+        """The inline magic comment on NODE's own lines (for a compound
+        statement, its header's), taken out of self.inline; or None."""
+        last = node.body[0].lineno - 1 if hasattr(node, "body") else node.end_lineno
+        for line in range(node.lineno, last + 1):
+            if line in self.inline:
+                return self.inline.pop(line)
+        return None
+
+    def magic_code(self, node, call, cond):
+        """The statements of an inline magic comment on NODE."""
+        if call is None:
+            # 'log': the values the statement assigns, else that it ran.
+            logs = []
+            for t in _targets(node):
+                logs += self.target_logs(t, magic=True)
+            code = self.readback(logs, node.lineno)
+            if not code:
+                code = [ast.Expr(ast.Call(
+                    ast.Attribute(ast.Name(HELPER, ast.Load()), "log_instant", ast.Load()),
+                    [ast.Constant("%s:%d" % (self.where, node.lineno))], []))]
+        else:
+            code = ast.parse(call).body
+            _unlocate(code)
+        if cond:
+            test = ast.parse(cond, mode="eval").body
+            _unlocate([test])
+            code = [ast.If(test, code, [])]
+        for c in code:
+            _locate(c, node)
+        self.changed += len(code)
+        return code
 
     # -- what to log
 
@@ -418,6 +497,8 @@ class _Rewriter(ast.NodeTransformer):
             k = ATTR if magic else self.attr_kinds(target)
             if k and _simple(target.value):
                 out.append((k, ast.unparse(target), _load(target)))
+        elif isinstance(target, ast.Subscript) and magic and _simple(target):
+            out.append((VAR, ast.unparse(target), _load(target)))
         return out
 
     def readback(self, logs, line):
@@ -432,34 +513,9 @@ class _Rewriter(ast.NodeTransformer):
             out.append(s)
         return out
 
-    def magic_for(self, node, compound=False):
-        """The condition source of an inline '# !ctrace: log' on NODE's
-        lines: False when there is none, None when unconditional."""
-        if not self.inline:
-            return False
-        last = node.lineno if compound else getattr(node, "end_lineno", node.lineno)
-        for line in range(node.lineno, last + 1):
-            if line in self.inline:
-                return self.inline.pop(line)
-        return False
-
-    def logs_after(self, node, targets, logs, compound=False):
-        """The statements that log LOGS and the inline magic of NODE."""
-        line = node.lineno
-        stmts = self.readback(logs, line)
-        cond = self.magic_for(node, compound)
-        if cond is not False:
-            magic = []
-            for t in targets:
-                magic += self.target_logs(t, magic=True)
-            body = self.readback(magic, line)
-            if body and cond:
-                test = ast.parse(cond, mode="eval").body
-                for n in ast.walk(test):
-                    if "lineno" in n._attributes:
-                        del n.lineno
-                body = [ast.If(test, body, [])]
-            stmts += body
+    def logs_after(self, node, logs):
+        """The statements that log LOGS, read back after NODE."""
+        stmts = self.readback(logs, node.lineno)
         for s in stmts:
             _locate(s, node)
         self.changed += len(stmts)
@@ -477,7 +533,7 @@ class _Rewriter(ast.NodeTransformer):
                     node.value = self.wrap(k, ast.unparse(t), node.value, node.lineno)
             else:
                 logs += self.target_logs(t)
-        return [node] + self.logs_after(node, node.targets, logs)
+        return [node] + self.logs_after(node, logs)
 
     def visit_AnnAssign(self, node):
         self.generic_visit(node)
@@ -491,19 +547,18 @@ class _Rewriter(ast.NodeTransformer):
                 node.value = self.wrap(k, ast.unparse(t), node.value, node.lineno)
         else:
             logs = self.target_logs(t)
-        return [node] + self.logs_after(node, [t], logs)
+        return [node] + self.logs_after(node, logs)
 
     def visit_AugAssign(self, node):
         self.generic_visit(node)
-        return [node] + self.logs_after(node, [node.target], self.target_logs(node.target))
+        return [node] + self.logs_after(node, self.target_logs(node.target))
 
     def _body_logs(self, node, targets):
         self.generic_visit(node)
         logs = []
         for t in targets:
             logs += self.target_logs(t)
-        stmts = self.logs_after(node, targets, logs, compound=True)
-        node.body[0:0] = stmts
+        node.body[0:0] = self.logs_after(node, logs)
         return node
 
     def visit_For(self, node):
@@ -517,12 +572,13 @@ class _Rewriter(ast.NodeTransformer):
     visit_AsyncWith = visit_With
 
     def visit_ExceptHandler(self, node):
+        magic = self.inline and self.pop_magic(node)
         self.generic_visit(node)
         if node.name:
-            target = ast.Name(node.name, ast.Store())
-            logs = self.target_logs(target)
-            stmts = self.logs_after(node, [target], logs, compound=True)
-            node.body[0:0] = stmts
+            logs = self.target_logs(ast.Name(node.name, ast.Store()))
+            node.body[0:0] = self.logs_after(node, logs)
+        if magic:
+            node.body[0:0] = self.magic_code(node, *magic)
         return node
 
     def visit_ListComp(self, node):
@@ -563,9 +619,7 @@ class _Rewriter(ast.NodeTransformer):
                 logs.append((k, p.arg, ast.Name(p.arg, ast.Load())))
         if logs:
             stmts = [_locate(s, node.body[0]) for s in self.readback(logs, node.lineno)]
-            first = node.body[0]
-            at = 1 if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                       and isinstance(first.value.value, str)) else 0
+            at = 1 if _docstring(node) else 0
             node.body[at:at] = stmts
             self.changed += len(stmts)
         return node
@@ -623,12 +677,13 @@ def rewrite(data, path):
     walrus = []
     if ":=" in text:
         walrus = [i for i, l in enumerate(text.splitlines(), 1) if ":=" in l]
-    r = _Rewriter(_opts, inline, walrus)
+    r = _Rewriter(_opts, inline, walrus, path)
     tree = r.visit(tree)
     for line in sorted(r.inline):
-        problems.append("line %d: '# !ctrace: log' must follow an assignment" % line)
+        problems.append("line %d: no statement of its own for the magic comment" % line)
     if problems:
-        _warn("magic comment ignored in '%s': %s" % (path, problems[0]))
+        more = " (and %d more)" % (len(problems) - 1) if len(problems) > 1 else ""
+        _warn("magic comment ignored in '%s': %s%s" % (path, problems[0], more))
     if not changed + r.changed:
         return None
     # Every node added has a position (_locate): no fix_missing_locations.

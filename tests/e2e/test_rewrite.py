@@ -154,6 +154,10 @@ MAGIC = [
     "i = 0", "total = 1", "i = 1", "total = 3", "i = 2", "total = 6", "i = 3",
     "big = 60", "total is large",
     "compute start", "total = 0", "i = 0", "total = 1", "i = 1",
+    # after code: log (a subscript), on a for, a call list, on a statement
+    # that assigns nothing, 'log if', on except ... as, before a return
+    "seen['n'] = 2", "item = 'a'", "seen = ['a', 'n']", "item = 'b'", "seen = ['a', 'b', 'n']",
+    "magic.py:28", "count = 2", "err = KeyError('a')", "returning",
 ]
 
 
@@ -161,7 +165,10 @@ def test_magic_comment():
     path = os.path.join(S, "magic.py")
     t, r = traced(["--magic-comment", path])
     assert_eq(instants(t), MAGIC)
-    assert_eq(counters(t), [("total", {"total": 6}), ("total", {"total": 1})])
+    assert_eq(events(t, "i", "returning")[0]["args"], {"count": 2})
+    assert_eq(counters(t), [("total", {"total": 6}), ("total", {"total": 1}),
+                            ("size", {"size": 2}), ("size", {"size": 3})])
+    assert_eq(r.stdout, "x")
     assert "magic comment" not in r.stderr, r.stderr
     no_helpers(t)
     # Without the option they are plain comments.
@@ -173,12 +180,14 @@ def test_magic_comment():
 def test_magic_comment_problems():
     # An unknown call is ignored with one warning; the rest still works.
     p = harness.write("odd.py", "x = 1\n# !ctrace: format_disk()\n"
-                                "# !ctrace: log_instant('ok')\n")
+                                "# !ctrace: log_instant('ok')\n"
+                                "@staticmethod  # !ctrace: log\ndef f(): pass\n")
     t, r = traced(["--magic-comment", p])
     assert_eq(instants(t), ["ok"])
     lines = [l for l in r.stderr.splitlines() if "odd.py" in l]
     assert_eq(len(lines), 1, r.stderr)
     assert lines[0].startswith("ctrace: magic comment ignored in") and "line 2" in lines[0]
+    assert lines[0].endswith("(and 1 more)"), lines[0]
 
 
 def test_rewrite_failure_leaves_file_unchanged():

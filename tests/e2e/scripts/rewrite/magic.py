@@ -17,3 +17,21 @@ def compute(n):
 
 compute(4)
 compute(2)
+
+
+def inline_forms(items):
+    """The magic comments that follow code."""
+    seen = {}
+    seen["n"] = len(items)  # !ctrace: log
+    for item in items:  # !ctrace: log
+        seen[item] = True  # !viztracer: log_var("seen", sorted(seen)), log_number("size", len(seen))
+    print("x", end="")  # !ctrace: log
+    if items: count = len(items)  # !ctrace: log if count > 1
+    try:
+        raise KeyError(items[0])
+    except KeyError as err:  # !ctrace: log
+        pass
+    return count  # !ctrace: log_instant("returning", {"count": count})
+
+
+inline_forms(["a", "b"])
