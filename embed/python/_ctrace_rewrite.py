@@ -132,6 +132,14 @@ def log_number(name, value):
     _number(str(name), value)
 
 
+@_ignore
+def magic_failed(where):
+    """The code of the magic comment at WHERE raised: say so, and go on."""
+    e = sys.exc_info()[1]
+    _ctrace.log_instant("magic comment failed (%s)" % where,
+                        {"error": "%s: %s" % (type(e).__name__, e)})
+
+
 _MAGIC_CALLS = {"log_instant": "log_instant", "log_var": "log_var", "log_attr": "log_var",
                 "log_number": "log_number"}
 
@@ -238,13 +246,14 @@ def _parse_magic(body):
 
 
 def _apply_magic(text, problems):
-    """Turns magic comments on lines of their own into code on the same
-    line. Returns (new text, {line: (code or None for 'log', condition or
-    None)} of the comments that follow code, number of comments turned to
-    code)."""
+    """Finds the magic comments. Those on lines of their own become a
+    marker call `__ctrace_log__.magic(i)` in their place, so that the parser
+    puts them in the right block. Returns (new text, {line: (code or None
+    for 'log', condition or None)} of the comments that follow code, [(code,
+    condition)] of the markers)."""
     lines = text.splitlines(keepends=True)
     inline = {}
-    n = 0
+    own = []
     depth = 0
     for tok in tokenize.generate_tokens(io.StringIO(text).readline):
         if tok.type == tokenize.OP:
@@ -275,10 +284,9 @@ def _apply_magic(text, problems):
             problems.append("line %d: magic comment inside brackets" % row)
             continue
         end = line[len(line.rstrip("\r\n")):]
-        code = ("if %s: %s" % (cond, call)) if cond else call
-        lines[row - 1] = line[:col] + code + end
-        n += 1
-    return "".join(lines), inline, n
+        lines[row - 1] = line[:col] + "%s.magic(%d)" % (HELPER, len(own)) + end
+        own.append((call, cond))
+    return "".join(lines), inline, own
 
 
 # ---- the syntax tree ------------------------------------------------------
@@ -313,6 +321,41 @@ def _targets(node):
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.NamedExpr):
         return [node.value.target]
     return []
+
+
+def _is_marker(node):
+    """Whether NODE is the `__ctrace_log__.magic(i)` of a magic comment."""
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    f = node.value.func
+    return (isinstance(f, ast.Attribute) and f.attr == "magic"
+            and isinstance(f.value, ast.Name) and f.value.id == HELPER)
+
+
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _hoist(stmts):
+    """STMTS, the body of a module, def or class, with the magic comment
+    markers at its start moved after its docstring and `from __future__`
+    imports, which must stay first."""
+    doc, future, markers = [], [], []
+    k = 0
+    for k, s in enumerate(stmts):
+        if _is_marker(s):
+            markers.append(s)
+        elif (not doc and not future and isinstance(s, ast.Expr)
+              and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)):
+            doc.append(s)
+        elif isinstance(s, ast.ImportFrom) and s.module == "__future__":
+            future.append(s)
+        else:
+            break
+    else:
+        k = len(stmts)
+    if not markers:
+        return stmts
+    return doc + future + markers + stmts[k:]
 
 
 def _docstring(node):
@@ -352,9 +395,10 @@ def _locate(node, like):
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, opts, inline, walrus, path):
+    def __init__(self, opts, inline, own, walrus, path):
         self.o = opts
         self.inline = inline      # {line: (code or None, condition or None)}
+        self.own = own            # [(code, condition)] of the magic() markers
         self.where = os.path.basename(path)
         self.walrus = walrus      # sorted lines that may hold a := to log
         self.changed = 0
@@ -372,6 +416,8 @@ class _Rewriter(ast.NodeTransformer):
             value = getattr(node, field, None)
             if isinstance(value, list):
                 if value and isinstance(value[0], ast.stmt):
+                    if self.own and field == "body" and isinstance(node, _SCOPES):
+                        value = _hoist(value)
                     setattr(node, field, self.visit_body(value))
                 elif value and isinstance(value[0], ast.excepthandler):
                     for h in value:
@@ -399,6 +445,9 @@ class _Rewriter(ast.NodeTransformer):
     def visit_body(self, stmts):
         out = []
         for s in stmts:
+            if self.own and _is_marker(s):
+                out += self.magic_code(s, *self.own[s.value.args[0].value])
+                continue
             magic = self.inline and self.pop_magic(s)
             r = self.visit(s)
             r = r if isinstance(r, list) else [r]
@@ -444,6 +493,14 @@ class _Rewriter(ast.NodeTransformer):
             test = ast.parse(cond, mode="eval").body
             _unlocate([test])
             code = [ast.If(test, code, [])]
+        if call is not None or cond:
+            # The comment's own code may fail (a name that is not there):
+            # an event says so, the program goes on.
+            failed = ast.Expr(ast.Call(
+                ast.Attribute(ast.Name(HELPER, ast.Load()), "magic_failed", ast.Load()),
+                [ast.Constant("%s:%d" % (self.where, node.lineno))], []))
+            code = [ast.Try(code, [ast.ExceptHandler(ast.Name("Exception", ast.Load()), None,
+                                                     [failed])], [], [])]
         for c in code:
             _locate(c, node)
         self.changed += len(code)
@@ -670,21 +727,21 @@ def rewrite(data, path):
     text = importlib.util.decode_source(data)
     problems = []
     inline = {}
-    changed = 0
+    own = []
     if _opts.magic and ("!ctrace:" in text or "!viztracer:" in text):
-        text, inline, changed = _apply_magic(text, problems)
+        text, inline, own = _apply_magic(text, problems)
     tree = ast.parse(text, path)
     walrus = []
     if ":=" in text:
         walrus = [i for i, l in enumerate(text.splitlines(), 1) if ":=" in l]
-    r = _Rewriter(_opts, inline, walrus, path)
+    r = _Rewriter(_opts, inline, own, walrus, path)
     tree = r.visit(tree)
     for line in sorted(r.inline):
         problems.append("line %d: no statement of its own for the magic comment" % line)
     if problems:
         more = " (and %d more)" % (len(problems) - 1) if len(problems) > 1 else ""
         _warn("magic comment ignored in '%s': %s%s" % (path, problems[0], more))
-    if not changed + r.changed:
+    if not r.changed:
         return None
     # Every node added has a position (_locate): no fix_missing_locations.
     return compile(tree, path, "exec", dont_inherit=True)

@@ -177,6 +177,19 @@ def test_magic_comment():
     assert_eq(counters(t), [])
 
 
+def test_magic_comment_first_and_failing():
+    # Before a docstring or a __future__ import (which stay first), and one
+    # whose code fails: an event says so, the program goes on.
+    path = os.path.join(S, "magic_first.py")
+    t, r = traced(["--magic-comment", path])
+    assert_eq(r.stdout, python3([path]).stdout)
+    assert_eq(r.stdout, "Module doc. f doc C doc\n")
+    assert_eq(instants(t), ["module start", "before future", "in C", "in f",
+                            "magic comment failed (magic_first.py:10)"])
+    assert_eq(events(t, "i")[-1]["args"],
+              {"error": "NameError: name 'undefined_name' is not defined"})
+
+
 def test_magic_comment_problems():
     # An unknown call is ignored with one warning; the rest still works.
     p = harness.write("odd.py", "x = 1\n# !ctrace: format_disk()\n"
