@@ -3,7 +3,7 @@
 # the second) when they are missing. Usage: tests/deps.sh [build|test]
 set -euo pipefail
 build_pkgs=(cmake gcc make pkg-config python3.11-dev libcjson-dev zlib1g-dev libmicrohttpd-dev)
-test_pkgs=(python3-pytest libpython3.11-testsuite python3.11-venv chromium nodejs npm)
+test_pkgs=(python3-pytest libpython3.11-testsuite python3.11-venv chromium nodejs npm clang libclang-rt-14-dev)
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
 missing=()
