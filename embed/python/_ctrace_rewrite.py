@@ -93,6 +93,8 @@ def log(kinds, name, value, line):
     _busy.add(tid)
     try:
         _untraced(_log, kinds, name, value, line)
+    except Exception:
+        pass  # logging must never change what the program does
     finally:
         _busy.discard(tid)
     return value
