@@ -959,6 +959,20 @@ int ct_tracer_add_func_args(PyObject *key, PyObject *value) {
   return 0;
 }
 
+PyObject *ct_tracer_func_args(int skip) {
+  ThreadObject *t = current_state();
+  if (!t || !T.enabled) Py_RETURN_NONE;
+  /* The same slice as ct_tracer_add_func_args picks, or SKIP further out. */
+  for (uint32_t i = t->depth; i-- > 0;) {
+    frame_entry *f = &t->stack[i];
+    if (f->flags & (E_C | E_SKIP)) continue;
+    if (skip-- > 0) continue;
+    if (!f->args && !(f->args = PyDict_New())) return NULL;
+    return Py_NewRef(f->args);
+  }
+  Py_RETURN_NONE;
+}
+
 void ct_tracer_mark_code(PyObject *code, int kind, int depth) {
   if (!PyCode_Check(code)) return;
   mark_code((PyCodeObject *)code, kind == 0 ? C_IGNORE : C_SPARSE, depth < 0 ? 0 : (uint32_t)depth);
