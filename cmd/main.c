@@ -2,6 +2,7 @@
  * This file dispatches to the subcommands (cmd/<name>.c). */
 #include "cmd/cmd.h"
 #include "cmd/msg.h"
+#include "viewer/view.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+  ct_viewer_register_html(); /* ct_dump_open writes .html through viewer/ */
   if (argc < 2) {
     usage(stderr);
     return 2;

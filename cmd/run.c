@@ -6,6 +6,7 @@
 #include "cmd/find_script.h"
 #include "cmd/msg.h"
 #include "cmd/rcfile.h"
+#include "cmd/view.h"
 #include "core/dump.h"
 #include "embed/embed.h"
 #include "embed/pyenv.h"
@@ -28,18 +29,24 @@ enum {
   OPT_IGNORE_MULTIPROCESS,
   OPT_INCLUDE_FILES,
   OPT_LOG_ASYNC,
+  OPT_LOG_ATTR,
   OPT_LOG_AUDIT,
   OPT_LOG_EXCEPTION,
   OPT_LOG_EXIT,
   OPT_LOG_FUNC_ARGS,
   OPT_LOG_FUNC_ENTRY,
+  OPT_LOG_FUNC_EXEC,
   OPT_LOG_FUNC_RETVAL,
   OPT_LOG_GC,
+  OPT_LOG_NUMBER,
   OPT_LOG_PRINT,
   OPT_LOG_SPARSE,
+  OPT_LOG_VAR,
+  OPT_MAGIC_COMMENT,
   OPT_MAX_STACK_DEPTH,
   OPT_MIN_DURATION,
   OPT_MODULE,
+  OPT_OPEN,
   OPT_OUTPUT,
   OPT_OUTPUT_DIR,
   OPT_PID_SUFFIX,
@@ -63,18 +70,24 @@ static const ct_optdef run_opts[] = {
     {"ignore-multiprocess", 0, CT_ARG_FLAG, OPT_IGNORE_MULTIPROCESS, NULL, "do not trace child processes (subprocess, multiprocessing, os.fork)"},
     {"include-files", 0, CT_ARG_LIST, OPT_INCLUDE_FILES, "PATH", "record only functions of these files or folders"},
     {"log-async", 0, CT_ARG_FLAG, OPT_LOG_ASYNC, NULL, "show each asyncio task on a track of its own"},
+    {"log-attr", 0, CT_ARG_LIST, OPT_LOG_ATTR, "RE", "log an instant at each assignment to an attribute matching RE (self.x, obj.x)"},
     {"log-audit", 0, CT_ARG_OPTLIST, OPT_LOG_AUDIT, "[RE]", "log audit events (those matching RE) as instants"},
     {"log-exception", 0, CT_ARG_FLAG, OPT_LOG_EXCEPTION, NULL, "log every raised exception, caught or not"},
     {"log-exit", 0, CT_ARG_FLAG, OPT_LOG_EXIT, NULL, "keep tracing atexit functions and interpreter shutdown"},
     {"log-func-args", 0, CT_ARG_FLAG, OPT_LOG_FUNC_ARGS, NULL, "record repr() of each Python call's arguments"},
     {"log-func-entry", 0, CT_ARG_LIST, OPT_LOG_FUNC_ENTRY, "RE", "log an instant when a function matching RE is entered"},
+    {"log-func-exec", 0, CT_ARG_LIST, OPT_LOG_FUNC_EXEC, "RE", "record every assignment inside functions matching RE in their slice (exec_steps)"},
     {"log-func-retval", 0, CT_ARG_FLAG, OPT_LOG_FUNC_RETVAL, NULL, "record repr() of each Python call's return value"},
     {"log-gc", 0, CT_ARG_FLAG, OPT_LOG_GC, NULL, "log garbage collections (slices) and collected counts (counter)"},
+    {"log-number", 0, CT_ARG_LIST, OPT_LOG_NUMBER, "RE", "log a counter at each assignment to a variable matching RE"},
     {"log-print", 0, CT_ARG_FLAG, OPT_LOG_PRINT, NULL, "log print() calls as instants with their text"},
     {"log-sparse", 0, CT_ARG_FLAG, OPT_LOG_SPARSE, NULL, "record only functions decorated with @log_sparse"},
+    {"log-var", 0, CT_ARG_LIST, OPT_LOG_VAR, "RE", "log an instant 'name = repr(value)' at each assignment to a variable matching RE"},
+    {"magic-comment", 0, CT_ARG_FLAG, OPT_MAGIC_COMMENT, NULL, "act on '# !ctrace: ...' (and '# !viztracer: ...') comments"},
     {"max-stack-depth", 0, CT_ARG_VALUE, OPT_MAX_STACK_DEPTH, "N", "record calls at most N levels deep"},
     {"min-duration", 0, CT_ARG_VALUE, OPT_MIN_DURATION, "TIME", "record only calls that last at least TIME (e.g. 0.2ms; units ns, us, ms, s; bare number = us)"},
     {"module", 'm', CT_ARG_VALUE, OPT_MODULE, "MODULE", "run MODULE as python3 -m does; the rest are its arguments"},
+    {"open", 0, CT_ARG_FLAG, OPT_OPEN, NULL, "open the trace in the viewer (browser) when the program ends"},
     {"output-dir", 0, CT_ARG_VALUE, OPT_OUTPUT_DIR, "DIR", "write the trace into DIR (created if missing)"},
     {"output-file", 'o', CT_ARG_VALUE, OPT_OUTPUT, "FILE", "write the trace to FILE: .json (default result.json), .json.gz, .html"},
     {"pid-suffix", 0, CT_ARG_FLAG, OPT_PID_SUFFIX, NULL, "add the process id to the file name (result_<pid>.json)"},
@@ -103,6 +116,7 @@ struct run_state {
   bool help, version;
   bool from_rc; /* parsing the rc file: list values replace, flags may be off */
   struct list include, exclude, entry, audit;
+  struct list var, number, attr, fexec; /* source rewriting */
 };
 
 static void list_set(struct list *l, char **v, int n) {
@@ -159,6 +173,7 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_RUN: return CT_ARGS_STOP;
   case OPT_HELP: st->help = true; return 0;
   case OPT_VERSION: st->version = true; return 0;
+  case OPT_OPEN: st->cfg.after = ct_view_after_run; return 0;
   case OPT_OUTPUT: st->output = v[0]; return 0;
   case OPT_PYTHON: st->python = v[0]; return 0;
   case OPT_OUTPUT_DIR: st->output_dir = v[0]; return 0;
@@ -181,6 +196,11 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   case OPT_INCLUDE_FILES: list_set(&st->include, v, n); return 0;
   case OPT_EXCLUDE_FILES: list_set(&st->exclude, v, n); return 0;
   case OPT_LOG_FUNC_ENTRY: list_set(&st->entry, v, n); return 0;
+  case OPT_LOG_VAR: list_set(&st->var, v, n); return 0;
+  case OPT_LOG_NUMBER: list_set(&st->number, v, n); return 0;
+  case OPT_LOG_ATTR: list_set(&st->attr, v, n); return 0;
+  case OPT_LOG_FUNC_EXEC: list_set(&st->fexec, v, n); return 0;
+  case OPT_MAGIC_COMMENT: c->magic_comment = true; return 0;
   case OPT_LOG_AUDIT:
     c->log_audit = true;
     list_set(&st->audit, v, n);
@@ -431,7 +451,8 @@ int ct_cmd_run(int argc, char **argv) {
   if (st.cfg.target_kind < 0) {
     if (pos >= argc)
       return ct_usage_error("run", "no program to run: give a script, -m module or -c code%s",
-                            st.include.n || st.exclude.n || st.entry.n || st.audit.n
+                            st.include.n || st.exclude.n || st.entry.n || st.audit.n ||
+                                    st.var.n || st.number.n || st.attr.n || st.fexec.n
                                 ? " (after an option with several values, put -- before the script)"
                                 : "");
     st.cfg.target_kind = CT_TARGET_SCRIPT;
@@ -471,6 +492,14 @@ int ct_cmd_run(int argc, char **argv) {
   st.cfg.n_exclude_files = st.exclude.n;
   st.cfg.log_func_entry = st.entry.items;
   st.cfg.n_log_func_entry = st.entry.n;
+  st.cfg.log_var = st.var.items;
+  st.cfg.n_log_var = st.var.n;
+  st.cfg.log_number = st.number.items;
+  st.cfg.n_log_number = st.number.n;
+  st.cfg.log_attr = st.attr.items;
+  st.cfg.n_log_attr = st.attr.n;
+  st.cfg.log_func_exec = st.fexec.items;
+  st.cfg.n_log_func_exec = st.fexec.n;
   st.cfg.log_audit_re = st.audit.items;
   st.cfg.n_log_audit_re = st.audit.n;
 

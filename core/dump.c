@@ -78,11 +78,19 @@ int ct_dump_open(ct_dump *d, const char *path) {
   ct_outfile *f;
   int rc = ct_outfile_open(&f, path, ct_path_is_gzip(path) ? CT_OUT_GZIP : 0);
   if (rc) return rc;
-  rc = ct_dump_open_sink(d, ct_outfile_write, f);
+  /* The writer formats straight into the output's chunks. */
+  d->file = NULL;
+  d->container = NULL;
+  d->container_ctx = NULL;
+  d->events = 0;
+  d->first = true;
+  rc = ct_jw_init_swap(&d->jw, ct_outfile_swap, f);
   if (rc) {
+    ct_jw_destroy(&d->jw);
     ct_outfile_abort(f);
     return rc;
   }
+  ct_jw_raw(&d->jw, HEADER, sizeof HEADER - 1);
   d->file = f;
   return 0;
 }

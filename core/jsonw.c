@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 int ct_jw_init(ct_jw *w, size_t cap, ct_jw_sink sink, void *ctx) {
+  w->swap = NULL;
+  w->discard = false;
   if (cap < 4096) cap = 4096;
   w->buf = malloc(cap);
   w->len = 0;
@@ -17,7 +19,55 @@ int ct_jw_init(ct_jw *w, size_t cap, ct_jw_sink sink, void *ctx) {
   return w->err;
 }
 
+int ct_jw_init_swap(ct_jw *w, ct_jw_swap swap, void *ctx) {
+  w->discard = false;
+  w->len = 0;
+  w->sink = NULL;
+  w->swap = swap;
+  w->ctx = ctx;
+  w->err = 0;
+  w->written = 0;
+  w->buf = swap(ctx, NULL, 0, false, &w->cap, &w->err);
+  if (!w->buf) {
+    w->cap = 0;
+    if (!w->err) w->err = -ENOMEM;
+  }
+  return w->err;
+}
+
+/* Hands the buffer to a swap sink and takes the next one. After an
+ * error, writes go to a scratch buffer of our own and are dropped, so the
+ * writer's callers need no checks of their own. */
+static void swap_buffer(ct_jw *w, bool last) {
+  if (w->discard) {
+    w->len = 0;
+    if (last) {
+      free(w->buf);
+      w->buf = NULL;
+      w->cap = 0;
+    }
+    return;
+  }
+  if (!w->buf) return;
+  char *next = w->swap(w->ctx, w->buf, w->err ? 0 : w->len, last, &w->cap, &w->err);
+  if (!w->err) w->written += w->len;
+  w->len = 0;
+  w->buf = next;
+  if (!next && !last) {
+    if (!w->err) w->err = -ENOMEM;
+    static const size_t scratch = 1 << 16;
+    w->buf = malloc(scratch);
+    w->cap = w->buf ? scratch : 0;
+    w->discard = true;
+    if (!w->buf) abort(); /* out of memory twice over: nothing sane is left */
+  }
+}
+
 int ct_jw_flush(ct_jw *w) {
+  if (w->swap) {
+    swap_buffer(w, false);
+    return w->err;
+  }
   if (w->len && !w->err) {
     int rc = w->sink(w->ctx, w->buf, w->len);
     if (rc < 0) w->err = rc;
@@ -28,12 +78,26 @@ int ct_jw_flush(ct_jw *w) {
 }
 
 int ct_jw_finish(ct_jw *w) {
+  if (w->swap) {
+    swap_buffer(w, true);
+    return w->err;
+  }
   int rc = ct_jw_flush(w);
   ct_jw_destroy(w);
   return rc;
 }
 
 void ct_jw_destroy(ct_jw *w) {
+  if (w->swap) {
+    /* Give the buffer back without writing it. */
+    int err = w->err ? w->err : -ECANCELED;
+    w->err = err;
+    w->len = 0;
+    swap_buffer(w, true);
+    w->buf = NULL;
+    w->cap = w->len = 0;
+    return;
+  }
   free(w->buf);
   w->buf = NULL;
   w->cap = w->len = 0;

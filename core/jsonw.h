@@ -20,11 +20,19 @@
 /* Receives LEN bytes; returns 0 or a negative error code. */
 typedef int (*ct_jw_sink)(void *ctx, const char *data, size_t len);
 
+/* A sink that owns the buffers (zero copy): takes the LEN bytes written in
+ * FULL (NULL on the first call) and returns the next buffer to write into,
+ * setting *CAP; or NULL with *ERR set. With LAST it takes the final piece
+ * and returns NULL. */
+typedef char *(*ct_jw_swap)(void *ctx, char *full, size_t len, bool last, size_t *cap, int *err);
+
 typedef struct ct_jw {
   char *buf;
   size_t len;
   size_t cap;
   ct_jw_sink sink;
+  ct_jw_swap swap; /* set instead of sink for zero-copy sinks */
+  bool discard;    /* swap mode after an error: buf is ours, written to no one */
   void *ctx;
   int err;
   uint64_t written; /* bytes handed to the sink so far */
@@ -32,6 +40,9 @@ typedef struct ct_jw {
 
 /* Allocates a buffer of CAP bytes (at least 4096). Returns 0 or -ENOMEM. */
 int ct_jw_init(ct_jw *w, size_t cap, ct_jw_sink sink, void *ctx);
+
+/* The same, writing into buffers that SWAP hands out (the sink owns them). */
+int ct_jw_init_swap(ct_jw *w, ct_jw_swap swap, void *ctx);
 
 /* Flushes what is buffered; returns 0 or the first error seen. Does not
  * release the buffer. */

@@ -260,6 +260,26 @@ int ct_outfile_open(ct_outfile **out, const char *path, int flags) {
   return 0;
 }
 
+char *ct_outfile_swap(void *ctx, char *full, size_t len, bool last, size_t *cap, int *err) {
+  ct_outfile *f = ctx;
+  /* FULL is the current chunk's buffer, filled in place. */
+  if (full && f->cur && full == f->cur->data) {
+    f->cur->len = len;
+    f->total += len;
+    int rc = last ? 0 : submit(f);
+    if (rc) {
+      *err = rc;
+      return NULL;
+    }
+  }
+  if (last || !f->cur) {
+    if (!last && f->err) *err = f->err;
+    return NULL;
+  }
+  *cap = CHUNK_SIZE;
+  return f->cur->data;
+}
+
 int ct_outfile_write(void *ctx, const char *data, size_t len) {
   ct_outfile *f = ctx;
   f->total += len;

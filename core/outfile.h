@@ -4,6 +4,7 @@
 #error "core/ must not depend on CPython"
 #endif
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* An output file written under a temporary name beside its final path and
@@ -22,6 +23,12 @@ int ct_outfile_open(ct_outfile **out, const char *path, int flags);
 /* Appends LEN bytes; returns 0 or a negative error, which is sticky. The
  * signature fits ct_jw_sink (CTX is the ct_outfile). */
 int ct_outfile_write(void *ctx, const char *data, size_t len);
+
+/* Zero-copy writing (a ct_jw_swap; CTX is the ct_outfile): takes the LEN
+ * bytes written into FULL, a buffer this function handed out earlier (or
+ * NULL at first), and returns the next buffer (of *CAP bytes) to write
+ * into; NULL with *ERR set on error, and NULL after the LAST piece. */
+char *ct_outfile_swap(void *ctx, char *full, size_t len, bool last, size_t *cap, int *err);
 
 /* Finishes compression, closes and renames into place. On failure the
  * temporary file is removed. Returns 0 or the first error. Frees F. */

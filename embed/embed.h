@@ -53,6 +53,17 @@ typedef struct ct_run_config {
   char **log_audit_re;
   int n_log_audit_re;
   bool log_exit;
+  /* Source rewriting (embed/rewrite.c, embed/python/_ctrace_rewrite.py):
+   * regular expressions (Python's re) of the names to log. */
+  char **log_var;
+  int n_log_var;
+  char **log_number;
+  int n_log_number;
+  char **log_attr;
+  int n_log_attr;
+  char **log_func_exec;
+  int n_log_func_exec;
+  bool magic_comment;
   bool quiet;
   bool report_timing;     /* print a line of timing figures (bench/) */
   bool ignore_multiprocess; /* do not trace child processes */

@@ -1,6 +1,7 @@
 /* Interpreter start-up: configure CPython exactly as python3 would run the
  * target, install the tracer, run, and make sure the trace is written. */
 #include "embed/embed.h"
+#include "embed/rewrite.h"
 #include "embed/tracer.h"
 #include "embed/children.h"
 
@@ -174,11 +175,18 @@ int ct_embed_run(const ct_run_config *caller_config) {
   if (!r) goto py_error;
   Py_DECREF(r);
   if (ct_children_install() < 0) goto py_error;
+  /* --log-var and co: the main script rewritten, run below instead of by
+   * Py_RunMain (which compiles it where no hook reaches). */
+  PyObject *main_code = NULL;
+  if (ct_rewrite_main_code(c, &main_code) < 0) goto py_error;
   run_config = c;
   atexit(after_exit);
-  if (ct_tracer_start_main() < 0) goto py_error;
+  if (ct_tracer_start_main() < 0) {
+    Py_XDECREF(main_code);
+    goto py_error;
+  }
 
-  rc = Py_RunMain();
+  rc = main_code ? ct_rewrite_run_main(main_code) : Py_RunMain();
   /* The atexit hook normally wrote the trace already. */
   ct_tracer_dump(false);
   call_after();

@@ -1,5 +1,6 @@
 /* The builtin module `_ctrace`: what the embedded Python helpers
  * (embed/python/) and the public `ctrace` module call into. */
+#include "embed/rewrite.h"
 #include "embed/tracer.h"
 #include "embed/children.h"
 
@@ -93,6 +94,12 @@ static PyObject *mod_add_func_args(PyObject *self, PyObject *args) {
   Py_RETURN_NONE;
 }
 
+static PyObject *mod_func_args(PyObject *self, PyObject *args) {
+  int skip = 0;
+  if (!PyArg_ParseTuple(args, "|i", &skip)) return NULL;
+  return ct_tracer_func_args(skip);
+}
+
 static PyObject *mod_mark_code(PyObject *self, PyObject *args) {
   PyObject *code;
   int kind, depth = 0;
@@ -155,7 +162,7 @@ static PyObject *str_list(char **items, int n) {
 static PyObject *mod_config(PyObject *self, PyObject *unused) {
   const ct_run_config *c = ct_tracer_config();
   if (!c) Py_RETURN_NONE;
-  return Py_BuildValue(
+  PyObject *d = Py_BuildValue(
       "{sOsOsOsNsOsOsOsNsssO}", "log_gc", c->log_gc ? Py_True : Py_False, "log_print",
       c->log_print ? Py_True : Py_False, "log_audit", c->log_audit ? Py_True : Py_False,
       "log_audit_re", str_list(c->log_audit_re, c->n_log_audit_re), "log_exit",
@@ -163,6 +170,8 @@ static PyObject *mod_config(PyObject *self, PyObject *unused) {
       "log_sparse", c->log_sparse ? Py_True : Py_False, "log_func_entry",
       str_list(c->log_func_entry, c->n_log_func_entry), "output", c->output, "quiet",
       c->quiet ? Py_True : Py_False);
+  if (d && ct_rewrite_config(d, c) < 0) Py_CLEAR(d);
+  return d;
 }
 
 /* {"name": source bytes} of the embedded Python helpers. */
@@ -189,6 +198,8 @@ static PyMethodDef mod_methods[] = {
     {"log_counter", mod_log_counter, METH_VARARGS, "log_counter(name, {series: number})"},
     {"log_slice", mod_log_slice, METH_VARARGS, "log_slice(name, start, end, args=None)"},
     {"add_func_args", mod_add_func_args, METH_VARARGS, "add_func_args(key, value)"},
+    {"func_args", mod_func_args, METH_VARARGS,
+     "func_args(skip=0): the args dict of the caller's slice"},
     {"mark_code", mod_mark_code, METH_VARARGS, "mark_code(code, kind, depth=0)"},
     {"set_sync_marker", mod_set_sync_marker, METH_NOARGS, "mark this moment for --align"},
     {"pause", mod_pause, METH_NOARGS, "stop recording"},
@@ -197,6 +208,8 @@ static PyMethodDef mod_methods[] = {
     {"save", mod_save, METH_VARARGS, "save(path, from_tick=0, to_tick=max)"},
     {"start_thread", mod_start_thread, METH_NOARGS, "trace the calling thread"},
     {"set_entry_matcher", mod_set_entry_matcher, METH_O, "for --log-func-entry"},
+    {"untraced", (PyCFunction)(void (*)(void))ct_rewrite_untraced, METH_FASTCALL,
+     "untraced(fn, *args): fn(*args), unseen by the tracer"},
     {"config", mod_config, METH_NOARGS, "the options of this run"},
     {"sources", mod_sources, METH_NOARGS, "the embedded Python helpers"},
     {NULL, NULL, 0, NULL},

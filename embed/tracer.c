@@ -18,6 +18,7 @@
 #undef Py_BUILD_CORE
 
 #include <errno.h>
+#include <math.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,7 @@ enum {
   C_IGNORE = 2,   /* @ignore_function */
   C_SPARSE = 4,   /* @log_sparse */
   C_ENTRY = 8,    /* --log-func-entry matches */
+  C_HIDE = 16,    /* a wrapper of ours: not written, what it calls is */
 };
 #define CODE_NAME(v) ((uint32_t)(v) - 1)
 #define CODE_FLAGS(v) ((uint32_t)(((v) >> 32) & 0xff))
@@ -415,7 +417,7 @@ static PyObject *json_dumps(void) {
   PyObject *dumps = PyObject_GetAttrString(json, "dumps");
   Py_DECREF(json);
   if (!dumps) return NULL;
-  /* json.dumps(obj, default=repr, ensure_ascii=False) */
+  /* json.dumps(obj, default=repr, ensure_ascii=False, allow_nan=False) */
   PyObject *functools = PyImport_ImportModule("functools");
   PyObject *builtins = PyEval_GetBuiltins();
   if (!functools || !builtins) {
@@ -423,8 +425,8 @@ static PyObject *json_dumps(void) {
     Py_DECREF(dumps);
     return NULL;
   }
-  PyObject *kw = Py_BuildValue("{sOsO}", "default", PyDict_GetItemString(builtins, "repr"),
-                               "ensure_ascii", Py_False);
+  PyObject *kw = Py_BuildValue("{sOsOsO}", "default", PyDict_GetItemString(builtins, "repr"),
+                               "ensure_ascii", Py_False, "allow_nan", Py_False);
   PyObject *partial = PyObject_GetAttrString(functools, "partial");
   PyObject *pargs = PyTuple_Pack(1, dumps);
   T.json_dumps = partial && kw && pargs ? PyObject_Call(partial, pargs, kw) : NULL;
@@ -438,14 +440,126 @@ static PyObject *json_dumps(void) {
 
 /* JSON text of OBJ through json.dumps(default=repr); NULL on failure (an
  * exception is left set). */
+/* A growable string for flat_json. */
+struct sbuf {
+  char *p;
+  size_t len, cap;
+};
+
+static bool sb_need(struct sbuf *b, size_t n) {
+  if (b->len + n <= b->cap) return true;
+  size_t cap = (b->cap ? b->cap * 2 : 256) + n;
+  char *p = realloc(b->p, cap);
+  if (!p) return false;
+  b->p = p;
+  b->cap = cap;
+  return true;
+}
+
+static bool sb_str(struct sbuf *b, PyObject *u) {
+  Py_ssize_t n;
+  const char *s = PyUnicode_AsUTF8AndSize(u, &n);
+  if (!s || !sb_need(b, 6 * (size_t)n + 2)) return false;
+  b->p[b->len++] = '"';
+  b->len += ct_json_escape(b->p + b->len, s, (size_t)n, false);
+  b->p[b->len++] = '"';
+  return true;
+}
+
+/* JSON text of a flat dict of str keys and int, float, bool, None or str
+ * values, made in C: counters and most args are such dicts, and json.dumps
+ * costs microseconds a call. NULL (no exception) for anything else. */
+static char *flat_json(PyObject *obj) {
+  if (!PyDict_CheckExact(obj) || PyDict_GET_SIZE(obj) > 64) return NULL;
+  struct sbuf b = {0};
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  bool ok = sb_need(&b, 2);
+  if (ok) b.p[b.len++] = '{';
+  while (ok && PyDict_Next(obj, &pos, &k, &v)) {
+    if (!PyUnicode_CheckExact(k)) {
+      ok = false;
+      break;
+    }
+    if (b.len > 1) b.p[b.len++] = ',';
+    ok = sb_str(&b, k) && sb_need(&b, 40);
+    if (!ok) break;
+    b.p[b.len++] = ':';
+    if (v == Py_None || v == Py_True || v == Py_False) {
+      const char *t = v == Py_None ? "null" : v == Py_True ? "true" : "false";
+      memcpy(b.p + b.len, t, strlen(t));
+      b.len += strlen(t);
+    } else if (PyLong_CheckExact(v)) {
+      int overflow;
+      long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+      if (overflow || (x == -1 && PyErr_Occurred())) {
+        ok = false;
+        break;
+      }
+      b.len += (size_t)snprintf(b.p + b.len, 32, "%lld", x);
+    } else if (PyFloat_CheckExact(v)) {
+      double x = PyFloat_AS_DOUBLE(v);
+      if (!isfinite(x)) {
+        memcpy(b.p + b.len, "null", 4);
+        b.len += 4;
+      } else {
+        char *r = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (!r || !sb_need(&b, strlen(r))) {
+          PyMem_Free(r);
+          ok = false;
+          break;
+        }
+        memcpy(b.p + b.len, r, strlen(r));
+        b.len += strlen(r);
+        PyMem_Free(r);
+      }
+    } else if (PyUnicode_CheckExact(v)) {
+      ok = sb_str(&b, v);
+    } else {
+      ok = false;
+    }
+  }
+  if (ok && sb_need(&b, 2)) {
+    b.p[b.len++] = '}';
+    b.p[b.len] = 0;
+    return b.p;
+  }
+  PyErr_Clear();
+  free(b.p);
+  return NULL;
+}
+
+/* JSON text of OBJ: flat dicts in C, anything else through
+ * json.dumps(default=repr, allow_nan=False); what json cannot write (NaN,
+ * a repr that raises, lone surrogates) becomes {"repr": "..."} or an error
+ * text, so this only fails (NULL, exception set) when out of memory. */
 static char *to_json(PyObject *obj) {
+  char *fast = flat_json(obj);
+  if (fast) return fast;
   PyObject *dumps = json_dumps();
-  if (!dumps) return NULL;
-  PyObject *s = PyObject_CallOneArg(dumps, obj);
-  if (!s) return NULL;
-  const char *u = PyUnicode_AsUTF8(s);
+  PyObject *s = dumps ? PyObject_CallOneArg(dumps, obj) : NULL;
+  const char *u = s ? PyUnicode_AsUTF8(s) : NULL;
   char *out = u ? strdup(u) : NULL;
-  Py_DECREF(s);
+  Py_XDECREF(s);
+  if (u) return out;
+  PyErr_Clear();
+  PyObject *r = PyObject_Repr(obj);
+  Py_ssize_t n = 0;
+  const char *rs = r ? PyUnicode_AsUTF8AndSize(r, &n) : NULL;
+  if (!rs) {
+    PyErr_Clear();
+    rs = "<not representable>";
+    n = (Py_ssize_t)strlen(rs);
+  }
+  out = malloc(6 * (size_t)n + 16);
+  if (out) {
+    size_t k = 0;
+    memcpy(out, "{\"repr\":\"", 9);
+    k = 9 + ct_json_escape(out + 9, rs, (size_t)n, false);
+    memcpy(out + k, "\"}", 3);
+  }
+  Py_XDECREF(r);
+  if (!out) PyErr_NoMemory();
   return out;
 }
 
@@ -495,6 +609,7 @@ static uint16_t filter_flags(ThreadObject *t, uint64_t code, bool is_c) {
     t->ignore_depth = d;
     fl |= E_SKIP | E_IGNORE_ROOT;
   }
+  if (cf & C_HIDE) fl |= E_SKIP;
   if (is_c) {
     /* A C call goes with the Python function that makes it. */
     if (d && (t->stack[d - 1].flags & E_EXCLUDED)) fl |= E_SKIP | E_EXCLUDED;
@@ -663,7 +778,8 @@ static void log_entry(ThreadObject *t, uint32_t name, uint64_t now);
  * involved. */
 static void call_slow(ThreadObject *t, PyFrameObject *frame, uint64_t code, uint64_t now,
                       bool slow) {
-  uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) | (CODE_FLAGS(code) & C_IGNORE))
+  uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) |
+                 (CODE_FLAGS(code) & (C_IGNORE | C_HIDE)))
                     ? filter_flags(t, code, false)
                     : 0;
   frame_entry *f = push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), fl);
@@ -689,7 +805,7 @@ static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *a
     /* Filters and extra logs cost one test when none is on: options, an
      * open @ignore_function call, or this code being marked. */
     if (__builtin_expect(T.call_slow | (t->ignore_depth != NO_DEPTH) |
-                             (CODE_FLAGS(code) & (C_IGNORE | C_ENTRY)),
+                             (CODE_FLAGS(code) & (C_IGNORE | C_ENTRY | C_HIDE)),
                          0)) {
       call_slow(t, frame, code, now, slow);
       break;
@@ -1025,9 +1141,24 @@ int ct_tracer_add_func_args(PyObject *key, PyObject *value) {
   return 0;
 }
 
+PyObject *ct_tracer_func_args(int skip) {
+  ThreadObject *t = current_state();
+  if (!t || !T.enabled) Py_RETURN_NONE;
+  /* The same slice as ct_tracer_add_func_args picks, or SKIP further out. */
+  for (uint32_t i = t->depth; i-- > 0;) {
+    frame_entry *f = &t->stack[i];
+    if (f->flags & (E_C | E_SKIP)) continue;
+    if (skip-- > 0) continue;
+    if (!f->args && !(f->args = PyDict_New())) return NULL;
+    return Py_NewRef(f->args);
+  }
+  Py_RETURN_NONE;
+}
+
 void ct_tracer_mark_code(PyObject *code, int kind, int depth) {
   if (!PyCode_Check(code)) return;
-  mark_code((PyCodeObject *)code, kind == 0 ? C_IGNORE : C_SPARSE, depth < 0 ? 0 : (uint32_t)depth);
+  uint32_t flag = kind == 0 ? C_IGNORE : kind == 2 ? C_HIDE : C_SPARSE;
+  mark_code((PyCodeObject *)code, flag, depth < 0 ? 0 : (uint32_t)depth);
 }
 
 void ct_tracer_set_sync_marker(void) { T.sync_marker = ct_clock_ticks(); }

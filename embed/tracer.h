@@ -68,6 +68,12 @@ int ct_tracer_add_event(int kind, const char *name, Py_ssize_t len, PyObject *ar
 /* Attaches KEY: VALUE to the args of the calling Python function's slice. */
 int ct_tracer_add_func_args(PyObject *key, PyObject *value);
 
+/* The args dict of the calling Python function's slice (the one
+ * ct_tracer_add_func_args writes to), or of the one SKIP Python calls
+ * further out, created when missing: a new reference, None when there is
+ * no such slice, NULL with an exception set. */
+PyObject *ct_tracer_func_args(int skip);
+
 /* Marks a code object: KIND 0 = @ignore_function, 1 = @log_sparse (DEPTH
  * levels below it are recorded too). */
 void ct_tracer_mark_code(PyObject *code, int kind, int depth);

@@ -171,3 +171,7 @@ def install():
         _install_audit_log(cfg["log_audit_re"])
     if cfg["log_func_entry"]:
         _install_entry_log(cfg["log_func_entry"])
+    if (cfg.get("log_var") or cfg.get("log_number") or cfg.get("log_attr")
+            or cfg.get("log_func_exec") or cfg.get("magic_comment")):
+        import _ctrace_rewrite
+        _ctrace_rewrite.install(cfg)

@@ -28,6 +28,13 @@ def _ignore(fn):
     return fn
 
 
+def _hide(fn):
+    """Keeps FN (a wrapper of ours) out of the trace, but not what it calls:
+    the program's own calls show under their real caller."""
+    _ctrace.mark_code(fn.__code__, 2)
+    return fn
+
+
 # ---- patching modules when they are imported ---------------------------
 
 class _PatchFinder:
@@ -54,6 +61,7 @@ class _PatchFinder:
             return spec
         exec_module = loader.exec_module
 
+        @_hide
         def exec_and_patch(module):
             exec_module(module)
             if self.patches.pop(name, None) is not None:
@@ -280,6 +288,7 @@ def _rewrite(args, executable, shell, env, cwd):
 def _patch_subprocess(mod):
     original = mod.Popen._execute_child
 
+    @_hide
     def _execute_child(self, args, executable, preexec_fn, close_fds, pass_fds, cwd, env,
                        *rest):
         try:
@@ -387,6 +396,7 @@ def _patch_asyncio_events(mod):
     _task_tracks = weakref.WeakKeyDictionary()
     original = mod.Handle._run
 
+    @_hide
     def _run(self):
         task = getattr(self._callback, "__self__", None)
         if task is None or not hasattr(task, "get_coro"):

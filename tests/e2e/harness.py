@@ -44,12 +44,18 @@ def run(args, cwd=None, input=None, env=None, timeout=240):
                           capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
+def _no_constant(name):
+    raise ValueError("%s is not valid JSON" % name)
+
+
 def load(path):
-    """The trace at PATH (relative to WORK), parsed by Python's json."""
+    """The trace at PATH (relative to WORK), parsed by Python's json,
+    strictly: NaN and Infinity, which json accepts by default but JSON does
+    not allow, fail the test."""
     path = os.path.join(WORK, path)
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as f:
-        return json.load(f)
+        return json.load(f, parse_constant=_no_constant)
 
 
 def events(trace, ph=None, name=None):

@@ -74,6 +74,27 @@ def test_tracer_api():
         assert_eq([e["args"]["label"]["n"] for e in slices(s, work)], [3])
 
 
+def test_args_always_valid_json():
+    code = ("import ctrace, math\n"
+            "t = ctrace.get_tracer()\n"
+            "t.log_instant('flat', {'x': 1, 'y': 2.5, 's': 'q\"\\n', 'n': None, 'b': True})\n"
+            "t.log_instant('nan', {'v': math.nan, 'l': [1, float('inf')]})\n"
+            "t.log_instant('surrogate', {'v': '\\udc80'})\n"
+            "class R:\n"
+            "    def __repr__(self): raise RuntimeError('no')\n"
+            "t.log_instant('bad', {'v': R()})\n"
+            "t.log_var('big', 10**30)\n")
+    r = run(["run", "-o", "j.json", "-c", code])
+    assert_eq(r.returncode, 0, r.stderr)
+    t = load("j.json")  # strict: no NaN or Infinity
+    got = {e["name"]: e["args"] for e in instants(t)}
+    assert_eq(got["flat"], {"x": 1, "y": 2.5, "s": 'q"\n', "n": None, "b": True})
+    assert_eq(got["nan"], {"repr": "{'v': nan, 'l': [1, inf]}"})
+    assert_eq(got["surrogate"], {"repr": "{'v': '\\udc80'}"})
+    assert_eq(got["bad"], {"repr": "<not representable>"})
+    assert_eq(counters(t, "big"), [{"big": 10**30}])
+
+
 def test_plain_python_without_tracer():
     for f in ("ctrace.py", "viztracer.py", "_ctrace_profiler.py"):
         shutil.copy(os.path.join(ROOT, "embed", "python", f), harness.WORK)

@@ -120,6 +120,47 @@ static void test_dump(void) {
   unlink(p);
 }
 
+static void test_dump_failure(void) {
+  /* The zero-copy path: a trace bigger than the size limit fails as a
+   * whole, and nothing is left. */
+  char p[600];
+  path_of(p, "limited.json");
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old, lim = {100000, 100000};
+  getrlimit(RLIMIT_FSIZE, &old);
+  lim.rlim_max = old.rlim_max;
+  setrlimit(RLIMIT_FSIZE, &lim);
+  ct_dump d;
+  CHECK_EQ(ct_dump_open(&d, p), 0);
+  for (int i = 0; i < 200000; i++)
+    ct_dump_slice(&d, 1, 2, i * 1000, 500, "\"some function name\"", 20, NULL, 0);
+  ct_dump_end_events(&d);
+  CHECK_EQ(ct_dump_commit(&d), -EFBIG);
+  setrlimit(RLIMIT_FSIZE, &old);
+  CHECK_EQ(access(p, F_OK), -1);
+  CHECK_EQ(count_files(), 2);
+
+  /* And a big one that succeeds spans many chunks in order. */
+  path_of(p, "big.json.gz");
+  CHECK_EQ(ct_dump_open(&d, p), 0);
+  for (int i = 0; i < 200000; i++)
+    ct_dump_slice(&d, 1, 2, i * 1000, 500, "\"some function name\"", 20, NULL, 0);
+  ct_dump_end_events(&d);
+  CHECK_EQ(ct_dump_commit(&d), 0);
+  gzFile z = gzopen(p, "rb");
+  static char buf[1 << 16];
+  long total = 0, lines = 0;
+  int got;
+  while ((got = gzread(z, buf, sizeof buf)) > 0) {
+    total += got;
+    for (int i = 0; i < got; i++) lines += buf[i] == '\n';
+  }
+  gzclose(z);
+  CHECK_EQ(lines, 1 + 199999 + 2); /* header, separators, the end */
+  CHECK(total > 200000 * 60);
+  unlink(p);
+}
+
 int main(void) {
   const char *tmp = getenv("CT_TEST_TMP");
   snprintf(dir, sizeof dir, "%s", tmp ? tmp : "/tmp/ct_test_outfile");
@@ -129,5 +170,6 @@ int main(void) {
   test_plain_and_gzip();
   test_failures();
   test_dump();
+  test_dump_failure();
   CHECK_DONE();
 }

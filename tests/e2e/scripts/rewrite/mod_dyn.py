@@ -1,0 +1,1 @@
+v_dyn = len('dyn')

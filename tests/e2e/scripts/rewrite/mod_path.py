@@ -1,0 +1,1 @@
+v_path = len('path')

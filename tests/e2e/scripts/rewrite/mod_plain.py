@@ -1,0 +1,1 @@
+v_plain = len('plain')

@@ -1,0 +1,1 @@
+v_runpy = len('runpy')

@@ -1,0 +1,2 @@
+from . import inner
+v_sub = inner.v_inner * 2
