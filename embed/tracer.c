@@ -40,7 +40,6 @@ enum {
   E_SKIP = 2,        /* filtered out: not written */
   E_IGNORE_ROOT = 4, /* an @ignore_function call: nothing below is written */
   E_SPARSE_ROOT = 8, /* a @log_sparse call that opened a window */
-  E_EXCLUDED = 16,   /* its file is filtered out (C calls inherit this) */
 };
 
 #define NO_DEPTH UINT32_MAX
@@ -190,7 +189,7 @@ static bool path_matches(const char *file, char **paths, int n) {
 /* Whether calls of code in FILE are filtered out by file. */
 static bool file_excluded(const char *file) {
   if (T.cfg->ignore_frozen && strncmp(file, "<frozen ", 8) == 0) return true;
-  if (!T.file_filter) return false;
+  if (!T.cfg->n_include_files && !T.cfg->n_exclude_files) return false;
   if (T.include_mode) return !path_matches(file, T.cfg->include_files, T.cfg->n_include_files);
   return path_matches(file, T.cfg->exclude_files, T.cfg->n_exclude_files);
 }
@@ -610,12 +609,6 @@ static uint16_t filter_flags(ThreadObject *t, uint64_t code, bool is_c) {
     fl |= E_SKIP | E_IGNORE_ROOT;
   }
   if (cf & C_HIDE) fl |= E_SKIP;
-  if (is_c) {
-    /* A C call goes with the Python function that makes it. */
-    if (d && (t->stack[d - 1].flags & E_EXCLUDED)) fl |= E_SKIP | E_EXCLUDED;
-  } else if (cf & C_EXCLUDED) {
-    fl |= E_SKIP | E_EXCLUDED;
-  }
   if (T.cfg->log_sparse) {
     if (t->sparse_hi == NO_DEPTH && (cf & C_SPARSE)) {
       t->sparse_hi = d + CODE_SPARSE_DEPTH(code);
@@ -658,16 +651,20 @@ static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
 /* Closes the innermost call. A Python return also closes C calls left
  * open above it (their return was not seen); a C return never closes a
  * Python call. */
-static inline void pop(ThreadObject *t, uint64_t now, bool is_c) {
+static inline void pop(ThreadObject *t, bool is_c) {
   if (t->lost) {
     t->lost--;
     return;
   }
+  /* The clock is read only for a call that is written: a filtered-out
+   * call costs no clock read at all. */
+  uint64_t now = 0;
   while (t->depth) {
     frame_entry *f = &t->stack[t->depth - 1];
     bool f_c = f->flags & E_C;
     if (is_c && !f_c) return;
     t->depth--;
+    if (!now && !(f->flags & E_SKIP)) now = ct_clock_ticks();
     emit(t, f, now);
     if (f_c == is_c) return;
   }
@@ -733,7 +730,7 @@ static uint32_t take_args(frame_entry *f) {
 }
 
 /* A Python return with --log-func-retval: the value goes into the slice. */
-static void pop_with_retval(ThreadObject *t, uint64_t now, PyObject *retval) {
+static void pop_with_retval(ThreadObject *t, PyObject *retval) {
   if (!t->lost && t->depth && !(t->stack[t->depth - 1].flags & (E_C | E_SKIP))) {
     frame_entry *f = &t->stack[t->depth - 1];
     if (!f->args) f->args = PyDict_New();
@@ -749,7 +746,7 @@ static void pop_with_retval(ThreadObject *t, uint64_t now, PyObject *retval) {
       }
     }
   }
-  pop(t, now, false);
+  pop(t, false);
 }
 
 /* Whether CO is where the program itself starts: python3's runner calls a
@@ -776,60 +773,71 @@ static void log_entry(ThreadObject *t, uint32_t name, uint64_t now);
 
 /* A Python call when a filter, argument logging or a marked function is
  * involved. */
-static void call_slow(ThreadObject *t, PyFrameObject *frame, uint64_t code, uint64_t now,
-                      bool slow) {
+static void call_slow(ThreadObject *t, PyFrameObject *frame, uint64_t code) {
   uint16_t fl = (T.any_filter | (t->ignore_depth != NO_DEPTH) |
                  (CODE_FLAGS(code) & (C_IGNORE | C_HIDE)))
                     ? filter_flags(t, code, false)
                     : 0;
-  frame_entry *f = push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), fl);
+  uint64_t now = fl & E_SKIP ? 0 : ct_clock_ticks();
+  frame_entry *f = push(t, now, CODE_NAME(code), fl);
   if (!f || (fl & E_SKIP)) return;
   if (CODE_FLAGS(code) & C_ENTRY) log_entry(t, CODE_NAME(code), now);
   if (T.cfg->log_func_args) open_args(f, frame);
 }
 
+/* Whether the Python function running in FRAME is filtered out by its
+ * file (--include/--exclude-files, --ignore-frozen). Such calls are not
+ * pushed at all: the decision is the same at call and return (and for the
+ * C calls it makes), so nothing needs to be kept. */
+static inline bool frame_excluded(PyFrameObject *frame) {
+  bool slow = false;
+  return CODE_FLAGS(code_info(frame_code(frame), &slow)) & C_EXCLUDED;
+}
+
 static int profile_cb(PyObject *obj, PyFrameObject *frame, int what, PyObject *arg) {
   if (!T.enabled) return 0;
-  uint64_t now = ct_clock_ticks();
   ThreadObject *t = (ThreadObject *)obj;
   if (__builtin_expect(!t->armed, 0)) {
     if (what != PyTrace_CALL || !is_program_start(frame_code(frame))) return 0;
     t->armed = true;
-    T.start_tick = now;
+    T.start_tick = ct_clock_ticks();
   }
   T.profile_events++;
   bool slow = false;
   switch (what) {
   case PyTrace_CALL: {
     uint64_t code = code_info(frame_code(frame), &slow);
+    if (__builtin_expect(CODE_FLAGS(code) & C_EXCLUDED, 0)) break;
     /* Filters and extra logs cost one test when none is on: options, an
      * open @ignore_function call, or this code being marked. */
     if (__builtin_expect(T.call_slow | (t->ignore_depth != NO_DEPTH) |
                              (CODE_FLAGS(code) & (C_IGNORE | C_ENTRY | C_HIDE)),
                          0)) {
-      call_slow(t, frame, code, now, slow);
+      call_slow(t, frame, code);
       break;
     }
-    /* Do not charge the one-off name lookup to the call. */
-    push(t, slow ? ct_clock_ticks() : now, CODE_NAME(code), 0);
+    push(t, ct_clock_ticks(), CODE_NAME(code), 0);
     break;
   }
   case PyTrace_C_CALL: {
     if (T.ignore_c) break;
+    if (__builtin_expect(T.file_filter, 0) && frame_excluded(frame)) break;
     uint32_t name = cfunc_name(arg, &slow);
     uint16_t fl =
         E_C | ((T.any_filter | (t->ignore_depth != NO_DEPTH)) ? filter_flags(t, 0, true) : 0);
-    push(t, slow ? ct_clock_ticks() : now, name, fl);
+    push(t, fl & E_SKIP ? 0 : ct_clock_ticks(), name, fl);
     break;
   }
   case PyTrace_RETURN:
-    if (__builtin_expect(T.log_retval, 0)) pop_with_retval(t, now, arg);
-    else pop(t, now, false);
+    if (__builtin_expect(T.file_filter, 0) && frame_excluded(frame)) break;
+    if (__builtin_expect(T.log_retval, 0)) pop_with_retval(t, arg);
+    else pop(t, false);
     break;
   case PyTrace_C_RETURN:
   case PyTrace_C_EXCEPTION:
     if (T.ignore_c) break;
-    pop(t, now, true);
+    if (__builtin_expect(T.file_filter, 0) && frame_excluded(frame)) break;
+    pop(t, true);
     break;
   }
   return 0;
@@ -954,8 +962,12 @@ int ct_tracer_start_thread(PyFrameObject *frame) {
   if (frame) {
     bool slow = false;
     uint64_t code = code_info(frame_code(frame), &slow);
-    uint16_t fl = T.any_filter ? filter_flags(t, code, false) : 0;
-    push(t, ct_clock_ticks(), CODE_NAME(code), fl);
+    if (!(CODE_FLAGS(code) & C_EXCLUDED)) {
+      uint16_t fl = (T.any_filter | (CODE_FLAGS(code) & (C_IGNORE | C_HIDE)))
+                        ? filter_flags(t, code, false)
+                        : 0;
+      push(t, fl & E_SKIP ? 0 : ct_clock_ticks(), CODE_NAME(code), fl);
+    }
   }
   install_hooks(t);
   return 0;
@@ -1064,8 +1076,10 @@ int ct_tracer_init(const ct_run_config *c) {
   T.max_depth = c->max_stack_depth > 0 ? (uint32_t)c->max_stack_depth : NO_DEPTH;
   T.min_ticks = c->min_duration_ns ? ct_clock_ns_to_ticks(c->min_duration_ns) : 0;
   T.include_mode = c->n_include_files > 0;
-  T.file_filter = c->n_include_files > 0 || c->n_exclude_files > 0;
-  T.any_filter = T.max_depth != NO_DEPTH || T.file_filter || c->ignore_frozen || c->log_sparse;
+  T.file_filter = c->n_include_files > 0 || c->n_exclude_files > 0 || c->ignore_frozen;
+  /* File filters need no state (see frame_excluded), so they are not
+   * among the filters that send every call down the slow path. */
+  T.any_filter = T.max_depth != NO_DEPTH || c->log_sparse;
   T.want_args = c->log_func_args || c->log_func_retval;
   T.log_retval = c->log_func_retval;
   T.call_slow = T.any_filter || T.want_args;
