@@ -95,6 +95,21 @@ def test_args_always_valid_json():
     assert_eq(counters(t, "big"), [{"big": 10**30}])
 
 
+def test_inline_control():
+    path = script("api/control.py")
+    r = run(["run", "-o", "c.json", path, harness.WORK])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert "child marks ['child']" in r.stdout, r.stdout
+    assert "parent marks []" in r.stdout, r.stdout
+    t = load("c.json")
+    names = [e["name"].split(" (")[0] for e in slices(t) if path in e["name"]]
+    assert "before_clear" not in names, names
+    assert "while_stopped" not in names, names
+    assert_eq(names.count("after_start"), 1)
+    saved = [e["name"].split(" (")[0] for e in slices(load("saved.json")) if path in e["name"]]
+    assert_eq(saved, ["after_start"])
+
+
 def test_plain_python_without_tracer():
     for f in ("ctrace.py", "viztracer.py", "_ctrace_profiler.py"):
         shutil.copy(os.path.join(ROOT, "embed", "python", f), harness.WORK)
