@@ -6,6 +6,7 @@
 #include "cmd/find_script.h"
 #include "cmd/msg.h"
 #include "cmd/rcfile.h"
+#include "cmd/traceio.h"
 #include "cmd/view.h"
 #include "core/dump.h"
 #include "embed/embed.h"
@@ -251,31 +252,12 @@ static char *absolute(const char *path) {
 /* Checks before anything runs that the trace can be written there. */
 static int check_output(const char *path) {
   struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ct_errorf("cannot write '%s': %s", path, strerror(EISDIR));
-    return 1;
-  }
-  if (!ct_dump_can_write(path)) {
+  bool folder = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+  if (!folder && !ct_dump_can_write(path)) {
     ct_errorf("cannot write '%s': the output must end in .json, .json.gz or .html", path);
     return 1;
   }
-  char *dir = strdup(path);
-  char *slash = strrchr(dir, '/');
-  if (slash == dir) slash[1] = 0;
-  else *slash = 0;
-  int rc = 0;
-  if (stat(dir, &st) != 0) {
-    ct_errorf("cannot write '%s': %s", path, strerror(errno));
-    rc = 1;
-  } else if (!S_ISDIR(st.st_mode)) {
-    ct_errorf("cannot write '%s': %s", path, strerror(ENOTDIR));
-    rc = 1;
-  } else if (access(dir, W_OK | X_OK) != 0) {
-    ct_errorf("cannot write '%s': %s", path, strerror(errno));
-    rc = 1;
-  }
-  free(dir);
-  return rc;
+  return ct_check_output_path(path);
 }
 
 /* Checks that the script exists and is something python3 can run. */

@@ -908,7 +908,10 @@ static PyObject *current_thread(void) {
   return cur;
 }
 
-static ThreadObject *new_thread_state(void) {
+/* A new track in the tracer's table (which keeps the reference): a thread
+ * of this process (TID), or an asyncio task's track. NULL with an
+ * exception set on failure. */
+static ThreadObject *new_track(int64_t tid) {
   if (T.nthreads == T.cap_threads) {
     uint32_t cap = T.cap_threads ? T.cap_threads * 2 : 16;
     ThreadObject **a = realloc(T.threads, cap * sizeof *a);
@@ -928,15 +931,22 @@ static ThreadObject *new_thread_state(void) {
   t->last_exc = NULL;
   t->depth = t->cap = t->lost = 0;
   t->stack = NULL;
-  t->tid = current_tid();
+  t->tid = tid;
+  t->thread = NULL;
+  t->name = NULL;
+  T.threads[T.nthreads++] = t;
+  return t;
+}
+
+static ThreadObject *new_thread_state(void) {
+  ThreadObject *t = new_track(current_tid());
+  if (!t) return NULL;
   t->thread = current_thread();
   t->name = thread_name_of(t->thread);
   if (!grow_stack(t)) {
-    Py_DECREF(t);
     PyErr_NoMemory();
-    return NULL;
+    return NULL; /* the table holds it; its track stays empty */
   }
-  T.threads[T.nthreads++] = t; /* the table keeps this reference */
   return t;
 }
 
@@ -1015,30 +1025,10 @@ void ct_tracer_after_fork_child(bool trace) {
 }
 
 int64_t ct_tracer_new_track(const char *name) {
-  if (T.nthreads == T.cap_threads) {
-    uint32_t cap = T.cap_threads ? T.cap_threads * 2 : 16;
-    ThreadObject **a = realloc(T.threads, cap * sizeof *a);
-    if (!a) {
-      PyErr_NoMemory();
-      return -1;
-    }
-    T.threads = a;
-    T.cap_threads = cap;
-  }
-  ThreadObject *t = PyObject_New(ThreadObject, &ThreadType);
-  if (!t) return -1;
-  t->track = t->home = T.nthreads;
-  t->armed = true;
-  t->ignore_depth = NO_DEPTH;
-  t->sparse_hi = NO_DEPTH;
-  t->last_exc = NULL;
-  t->depth = t->cap = t->lost = 0;
-  t->stack = NULL;
   /* A tid of its own, away from real thread ids (at most 2^22 on Linux). */
-  t->tid = ((int64_t)1 << 30) + T.nthreads;
-  t->thread = NULL;
+  ThreadObject *t = new_track(((int64_t)1 << 30) + T.nthreads);
+  if (!t) return -1;
   t->name = strdup(name ? name : "Task");
-  T.threads[T.nthreads++] = t;
   return t->track;
 }
 

@@ -313,7 +313,7 @@ def test_syntax_error():
 
 def test_unwritable_output():
     for out, why in (("missing/dir/x.json", "No such file or directory"),
-                     (".", "Is a directory"),
+                     (".", "is a folder"),
                      ("x.txt", "must end in .json")):
         r = run(["run", "-o", out, script("fib.py")])
         assert_eq(r.returncode, 1, out)
