@@ -138,6 +138,11 @@ static struct tracer {
   PyObject *json_dumps; /* a callable: obj -> JSON text */
   PyObject *entry_match;/* a callable: name -> bool, for --log-func-entry */
   uint64_t sync_marker; /* ticks of set_sync_marker(), or 0 */
+  /* The last C function looked up (a one-entry cache in front of cslots;
+   * OWNER is held by the cslots entry). */
+  const PyMethodDef *c_last_ml;
+  PyObject *c_last_owner;
+  uint32_t c_last_name;
 } T;
 
 static int64_t current_tid(void) { return (int64_t)syscall(SYS_gettid); }
@@ -349,17 +354,37 @@ static inline uint32_t cfunc_name(PyObject *arg, bool *slow) {
   PyCFunctionObject *fn = (PyCFunctionObject *)arg;
   PyObject *self = fn->m_self;
   PyObject *owner = NULL;
-  if (self && !PyModule_Check(self))
-    owner = PyType_Check(self) ? self : (PyObject *)Py_TYPE(self);
+  if (self) {
+    /* Functions of modules are named module.name, methods Type.name. The
+     * tests are ordered so that the common cases (module functions,
+     * methods of built-in types) need no subtype walk. */
+    PyTypeObject *tp = Py_TYPE(self);
+    if (tp == &PyModule_Type) owner = NULL;
+    else if (PyType_FastSubclass(tp, Py_TPFLAGS_TYPE_SUBCLASS)) owner = self;
+    else if ((tp->tp_flags & Py_TPFLAGS_HEAPTYPE) && PyModule_Check(self)) owner = NULL;
+    else owner = (PyObject *)tp;
+  }
+  /* The same C function is often called many times in a row. */
+  if (fn->m_ml == T.c_last_ml && owner == T.c_last_owner && T.c_last_ml) return T.c_last_name;
+  uint32_t name;
   if (T.ncslots) {
     uint32_t j = cslot_hash(fn->m_ml, owner) & (T.ncslots - 1);
     while (T.cslots[j].ml) {
-      if (T.cslots[j].ml == fn->m_ml && T.cslots[j].owner == owner) return T.cslots[j].name;
+      if (T.cslots[j].ml == fn->m_ml && T.cslots[j].owner == owner) {
+        name = T.cslots[j].name;
+        goto found;
+      }
       j = (j + 1) & (T.ncslots - 1);
     }
   }
   *slow = true;
+  /* Cached once the table holds it (with a reference to OWNER): next time. */
   return resolve_cfunc(fn, owner);
+found:
+  T.c_last_ml = fn->m_ml;
+  T.c_last_owner = owner;
+  T.c_last_name = name;
+  return name;
 }
 
 /* ---- extra data of events -------------------------------------------- */
