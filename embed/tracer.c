@@ -662,15 +662,13 @@ static inline void emit(ThreadObject *t, frame_entry *f, uint64_t now) {
   /* The args are turned into JSON before a ring slot is taken: that runs
    * Python code, during which another thread may use the ring. */
   uint32_t arg = f->args ? take_args(f) : 0;
-  ct_event *e = ring_slot();
-  e->ts = f->start;
-  e->dur = now - f->start;
-  e->name = f->name;
-  e->track = t->track;
-  e->arg = arg;
-  e->kind = CT_EV_SLICE;
-  e->flags = 0;
-  e->reserved = 0;
+  ct_event ev = {.ts = f->start,
+                 .dur = now - f->start,
+                 .name = f->name,
+                 .track = t->track,
+                 .arg = arg,
+                 .kind = CT_EV_SLICE};
+  ct_ring_store(ring_slot(), &ev);
 }
 
 /* Closes the innermost call. A Python return also closes C calls left
@@ -1300,6 +1298,7 @@ static void report(ct_report_fn fn, const char *fmt, ...) {
  * Returns 0 or a negative error (not reported). */
 static int write_trace(const char *path, uint64_t from, uint64_t to, uint64_t stop,
                        bool py_alive, bool children, uint64_t *nevents) {
+  ct_ring_fence();
   if (py_alive) {
     for (uint32_t i = 0; i < T.nthreads; i++) {
       char *n = thread_name_of(T.threads[i]->thread);
