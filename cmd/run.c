@@ -221,6 +221,13 @@ static int on_opt(void *ctx, const ct_optdef *d, char **v, int n) {
   return 0;
 }
 
+/* First pass over the command line: only --rcfile matters. */
+static int find_rcfile(void *ctx, const ct_optdef *d, char **v, int n) {
+  if (d->id == OPT_RCFILE) *(const char **)ctx = v[0];
+  if (d->id == OPT_COMMAND || d->id == OPT_MODULE || d->id == OPT_RUN) return CT_ARGS_STOP;
+  return 0;
+}
+
 static void run_help(void) {
   printf("Usage: ctrace run [options] [--] script.py [args...]\n"
          "       ctrace run [options] -m module [args...]\n"
@@ -392,19 +399,18 @@ int ct_cmd_run(int argc, char **argv) {
   st.cfg.target_kind = -1;
   st.output = "result.json";
 
-  /* Defaults from the rc file: --rcfile, else ./.ctracerc if present. */
+  /* Defaults from the rc file: --rcfile, else ./.ctracerc if present. The
+   * command line is parsed once just to find --rcfile (so that option
+   * values and spellings are read as everywhere else), then again, after
+   * the file, to take effect over it. */
   const char *rcfile = NULL;
-  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-    if ((!strcmp(argv[i], "--rcfile") || !strcmp(argv[i], "--rcfile")) && i + 1 < argc)
-      rcfile = argv[i + 1];
-    else if (!strncmp(argv[i], "--rcfile=", 9))
-      rcfile = argv[i] + 9;
-    else if (argv[i][0] != '-')
-      break;
-  }
+  int scan = 1;
+  int rc = ct_args_parse("run", run_opts, NOPTS, argc, argv, &scan, true, NULL, 0, NULL,
+                         find_rcfile, &rcfile);
+  if (rc) return rc;
   char **rc_words = NULL;
   int n_rc = 0;
-  int rc = ct_rcfile_read(rcfile ? rcfile : ".ctracerc", rcfile != NULL, run_opts, NOPTS,
+  rc = ct_rcfile_read(rcfile ? rcfile : ".ctracerc", rcfile != NULL, run_opts, NOPTS,
                           &rc_words, &n_rc);
   if (rc) return rc;
   if (n_rc) {

@@ -693,6 +693,23 @@ static inline void pop(ThreadObject *t, bool is_c) {
   }
 }
 
+/* repr(V); a repr that raises must not break the program, so its error
+ * becomes the text instead. NULL only when out of memory. */
+static PyObject *safe_repr(PyObject *v) {
+  PyObject *r = PyObject_Repr(v);
+  if (r) return r;
+  PyObject *xt, *xv, *xtb;
+  PyErr_Fetch(&xt, &xv, &xtb);
+  PyErr_NormalizeException(&xt, &xv, &xtb);
+  r = PyUnicode_FromFormat("<repr failed: %s: %S>", xt ? ((PyTypeObject *)xt)->tp_name : "?",
+                           xv ? xv : Py_None);
+  Py_XDECREF(xt);
+  Py_XDECREF(xv);
+  Py_XDECREF(xtb);
+  if (!r) PyErr_Clear();
+  return r;
+}
+
 /* --log-func-args: the arguments of the call in FRAME, as reprs. */
 static void open_args(frame_entry *f, PyFrameObject *frame) {
   PyObject *et, *ev, *tb;
@@ -713,18 +730,7 @@ static void open_args(frame_entry *f, PyFrameObject *frame) {
         PyErr_Clear();
         continue;
       }
-      PyObject *r = PyObject_Repr(v);
-      if (!r) {
-        /* A repr that raises must not break the program: keep the error. */
-        PyObject *xt, *xv, *xtb;
-        PyErr_Fetch(&xt, &xv, &xtb);
-        PyErr_NormalizeException(&xt, &xv, &xtb);
-        r = PyUnicode_FromFormat("<repr failed: %s: %S>", xt ? ((PyTypeObject *)xt)->tp_name : "?",
-                                 xv ? xv : Py_None);
-        Py_XDECREF(xt);
-        Py_XDECREF(xv);
-        Py_XDECREF(xtb);
-      }
+      PyObject *r = safe_repr(v);
       if (r) PyDict_SetItem(fa, k, r);
       Py_XDECREF(r);
       Py_DECREF(v);
@@ -758,11 +764,7 @@ static void pop_with_retval(ThreadObject *t, PyObject *retval) {
     frame_entry *f = &t->stack[t->depth - 1];
     if (!f->args) f->args = PyDict_New();
     if (f->args) {
-      PyObject *r = retval ? PyObject_Repr(retval) : NULL;
-      if (!r && retval) {
-        PyErr_Clear();
-        r = PyUnicode_FromString("<repr failed>");
-      }
+      PyObject *r = retval ? safe_repr(retval) : NULL;
       if (r) {
         PyDict_SetItemString(f->args, "return_value", r);
         Py_DECREF(r);

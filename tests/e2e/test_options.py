@@ -167,6 +167,13 @@ def test_log_func_args_and_retval():
     assert "repr failed" in takes[0]["args"]["func_args"]["obj"], takes[0]
     assert "no repr for you" in takes[0]["args"]["func_args"]["obj"]
     assert_eq(takes[1]["args"]["func_args"], {"obj": "3", "n": "5"})
+    # The same for a return value whose repr raises.
+    bad = harness.write("bad_ret.py", "class R:\n    def __repr__(self):\n"
+                        "        raise ValueError('nope')\n\ndef f():\n    return R()\n\nf()\n")
+    r = run(["run", "--log-func-retval", "-o", "c.json", bad])
+    assert_eq(r.returncode, 0, r.stderr)
+    f = slices(load("c.json"), "f (%s:5)" % bad)
+    assert_eq(f[0]["args"]["return_value"], "<repr failed: ValueError: nope>")
 
 
 def test_log_func_entry():
@@ -261,6 +268,10 @@ def test_rcfile():
     r = run(["run", "--rcfile", "other.ini", "-o", "o.json", script("fib.py"), "5"])
     assert_eq(r.returncode, 0, r.stderr)
     assert_eq(len(slices(load("o.json"))), 5)
+    # --rcfile is found wherever it stands among the options.
+    r = run(["run", "-o", "o2.json", "--rcfile=other.ini", script("fib.py"), "5"])
+    assert_eq(r.returncode, 0, r.stderr)
+    assert_eq(len(slices(load("o2.json"))), 5)
     harness.write("bad.ini", "[default]\nno_such_option = 1\n")
     r = run(["run", "--rcfile", "bad.ini", script("fib.py")])
     assert_eq(r.returncode, 2)
