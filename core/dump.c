@@ -46,16 +46,21 @@ bool ct_dump_can_write(const char *path) {
   return ends_with(path, ".json") || ends_with(path, ".json.gz") || container_for(path);
 }
 
-int ct_dump_open_sink(ct_dump *d, ct_jw_sink sink, void *ctx) {
+/* Sets D up for a writer that ct_jw_init* made (RC its result) and writes
+ * the header. */
+static int dump_start(ct_dump *d, int rc) {
   d->file = NULL;
   d->container = NULL;
   d->container_ctx = NULL;
   d->events = 0;
   d->first = true;
-  int rc = ct_jw_init(&d->jw, DUMP_BUFFER, sink, ctx);
   if (rc) return rc;
   ct_jw_raw(&d->jw, HEADER, sizeof HEADER - 1);
   return 0;
+}
+
+int ct_dump_open_sink(ct_dump *d, ct_jw_sink sink, void *ctx) {
+  return dump_start(d, ct_jw_init(&d->jw, DUMP_BUFFER, sink, ctx));
 }
 
 int ct_dump_open(ct_dump *d, const char *path) {
@@ -79,18 +84,12 @@ int ct_dump_open(ct_dump *d, const char *path) {
   int rc = ct_outfile_open(&f, path, ct_path_is_gzip(path) ? CT_OUT_GZIP : 0);
   if (rc) return rc;
   /* The writer formats straight into the output's chunks. */
-  d->file = NULL;
-  d->container = NULL;
-  d->container_ctx = NULL;
-  d->events = 0;
-  d->first = true;
-  rc = ct_jw_init_swap(&d->jw, ct_outfile_swap, f);
+  rc = dump_start(d, ct_jw_init_swap(&d->jw, ct_outfile_swap, f));
   if (rc) {
     ct_jw_destroy(&d->jw);
     ct_outfile_abort(f);
     return rc;
   }
-  ct_jw_raw(&d->jw, HEADER, sizeof HEADER - 1);
   d->file = f;
   return 0;
 }
